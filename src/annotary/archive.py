@@ -1,0 +1,325 @@
+"""Reading the archive's files from a repo checkout: the I/O edge of the core.
+
+Everything past this module works on plain validated data. Here the files are
+found, read defensively (size, encoding, links that leave the repo) and handed
+to :mod:`annotary.validate`; then what only the whole archive knows is checked:
+that each annotation file has its article and each source id its registry entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import model
+from .diagnostics import Diagnostic, Location, error, warning
+from .model import AnnotationFile, Archive, Article, Source
+from .validate import (
+    did_you_mean,
+    split_front_matter,
+    validate_annotation_file,
+    validate_front_matter,
+    validate_sources,
+)
+from .yamlsource import parse_yaml
+
+ARTICLES_DIR = Path("docs") / "articles"
+ANNOTATIONS_DIR = Path("annotations")
+SOURCES_FILE = ANNOTATIONS_DIR / "sources.yml"
+
+#: Largest annotation or sources file read; a real one is a few kB.
+MAX_YAML_BYTES = 1_000_000
+#: Largest article read; a long feature is ~100 kB of Markdown.
+MAX_ARTICLE_BYTES = 2_000_000
+
+
+@dataclass
+class LoadResult:
+    archive: Archive
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+def read_repo_text(root: Path, path: Path, limit: int) -> tuple[str | None, list[Diagnostic]]:
+    """A text file of the repo, or the one problem that stops it from being read.
+
+    Refuses what would make a build misbehave rather than fail: a link that leads
+    out of the repo, a file too large to be a real one, bytes that are not UTF-8,
+    NUL bytes, a byte-order mark or Windows line ends (which shift every column).
+    """
+    rel = path.relative_to(root).as_posix()
+    loc = Location(rel, 1, 1)
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        return None, [error(loc, "unreadable", f"cannot read the file: {exc}")]
+    if not resolved.is_relative_to(root.resolve()):
+        return None, [
+            error(
+                loc,
+                "link-outside-repo",
+                "this is a symbolic link to a file outside the repository; refusing to read it",
+                "commit the file itself instead of a link",
+            )
+        ]
+    try:
+        size = resolved.stat().st_size
+        if size > limit:
+            return None, [
+                error(
+                    loc,
+                    "file-too-large",
+                    f"file is {size:,} bytes; the limit is {limit:,}",
+                    "split the article or its annotations; a real one is far smaller",
+                )
+            ]
+        data = resolved.read_bytes()
+    except OSError as exc:
+        return None, [error(loc, "unreadable", f"cannot read the file: {exc}")]
+    return decode_text(data, rel)
+
+
+def decode_text(data: bytes, rel: str) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 without surprises, with the exact place of the first bad byte."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None, [
+            error(
+                Location(rel, 1, 1),
+                "byte-order-mark",
+                "file starts with a byte-order mark (BOM)",
+                "save the file as UTF-8 without BOM",
+            )
+        ]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_column(data[: exc.start].decode("utf-8", "replace"))
+        return None, [
+            error(
+                Location(rel, line, column),
+                "bad-encoding",
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                "save the file with UTF-8 encoding",
+            )
+        ]
+    nul = text.find("\0")
+    if nul >= 0:
+        line, column = _line_column(text[:nul])
+        return None, [error(Location(rel, line, column), "nul-byte", "file contains a NUL byte")]
+    cr = text.find("\r")
+    if cr >= 0:
+        line, column = _line_column(text[:cr])
+        return None, [
+            error(
+                Location(rel, line, column),
+                "crlf-line-ends",
+                "file has Windows (CRLF) or old Mac (CR) line ends",
+                "save it with Unix (LF) line ends; 'git config core.autocrlf input' helps",
+            )
+        ]
+    return text, []
+
+
+def _line_column(before: str) -> tuple[int, int]:
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    return line, column
+
+
+def _slug_problem(rel: str, slug: str, what: str) -> Diagnostic:
+    return error(
+        Location(rel, 1, 1),
+        "bad-slug",
+        f"'{slug}' is not a valid {what} name",
+        "file names are lowercase letters, digits and single hyphens, e.g. "
+        "'north-korean-troops-kursk'",
+    )
+
+
+def load_article(root: Path, path: Path) -> tuple[Article | None, list[Diagnostic]]:
+    rel = path.relative_to(root).as_posix()
+    slug = path.stem
+    if not model.is_slug(slug):
+        return None, [_slug_problem(rel, slug, "article file")]
+    text, problems = read_repo_text(root, path, MAX_ARTICLE_BYTES)
+    if text is None:
+        return None, problems
+    split = split_front_matter(text)
+    if split.front_matter is None:
+        return None, [
+            error(
+                Location(rel, 1, 1),
+                "missing-front-matter",
+                "the article has no front matter",
+                "start the file with '---', the fields title, author, outlet, captured, "
+                "then '---' (see CONTRIBUTING.md)",
+            )
+        ]
+    node, problems = parse_yaml(split.front_matter, rel, line_offset=1)
+    meta, more = (
+        validate_front_matter(node, rel) if node is not None or not problems else (None, [])
+    )
+    problems += more
+    if meta is None:
+        return None, problems
+    return Article(slug, rel, meta, split.body, split.body_line), problems
+
+
+def load_annotation_file(root: Path, path: Path) -> tuple[AnnotationFile | None, list[Diagnostic]]:
+    rel = path.relative_to(root).as_posix()
+    slug = path.stem
+    if not model.is_slug(slug):
+        return None, [_slug_problem(rel, slug, "annotation file")]
+    text, problems = read_repo_text(root, path, MAX_YAML_BYTES)
+    if text is None:
+        return None, problems
+    node, problems = parse_yaml(text, rel)
+    if node is None and problems:
+        return None, problems
+    annotation_file, more = validate_annotation_file(node, rel, slug)
+    return annotation_file, problems + more
+
+
+def load_sources(root: Path) -> tuple[dict[str, Source], list[Diagnostic]]:
+    path = root / SOURCES_FILE
+    if not path.exists() and not path.is_symlink():
+        return {}, []
+    rel = SOURCES_FILE.as_posix()
+    text, problems = read_repo_text(root, path, MAX_YAML_BYTES)
+    if text is None:
+        return {}, problems
+    node, problems = parse_yaml(text, rel)
+    if node is None and problems:
+        return {}, problems
+    sources, more = validate_sources(node, rel)
+    return sources, problems + more
+
+
+def _files(directory: Path, suffix: str) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix == suffix and not p.is_dir())
+
+
+def load_archive(root: Path) -> LoadResult:
+    """Every article, annotation file and source of the repo at ``root``, validated."""
+    root = root.resolve()
+    problems: list[Diagnostic] = []
+    articles: dict[str, Article] = {}
+    for path in _files(root / ARTICLES_DIR, ".md"):
+        article, found = load_article(root, path)
+        problems += found
+        if article is not None:
+            articles[article.slug] = article
+
+    sources, found = load_sources(root)
+    problems += found
+
+    annotation_files: dict[str, AnnotationFile] = {}
+    all_files_read = True
+    for path in _files(root / ANNOTATIONS_DIR, ".yml") + _files(root / ANNOTATIONS_DIR, ".yaml"):
+        if path.name in ("sources.yml", "sources.yaml"):
+            continue
+        rel = path.relative_to(root).as_posix()
+        if path.suffix == ".yaml":
+            problems.append(
+                error(
+                    Location(rel),
+                    "bad-file-name",
+                    "annotation files end in '.yml'",
+                    f"rename it to '{path.stem}.yml'",
+                )
+            )
+            continue
+        annotation_file, found = load_annotation_file(root, path)
+        problems += found
+        if annotation_file is None or any(p.is_error for p in found):
+            all_files_read = False
+        if annotation_file is None:
+            continue
+        if (
+            annotation_file.slug not in articles
+            and not (root / ARTICLES_DIR / f"{annotation_file.slug}.md").exists()
+        ):
+            suggestion = did_you_mean(annotation_file.slug, _article_slugs(root))
+            problems.append(
+                error(
+                    Location(rel),
+                    "missing-article",
+                    f"there is no article '{ARTICLES_DIR.as_posix()}/{annotation_file.slug}.md' "
+                    "for these annotations",
+                    f"did you mean '{suggestion}.yml'?"
+                    if suggestion
+                    else "archive the article first (annotary import-text), or rename this file",
+                )
+            )
+            continue
+        problems += _check_source_refs(annotation_file, sources)
+        annotation_files[annotation_file.slug] = annotation_file
+    if all_files_read:  # else a source may look unused only because its file is broken
+        problems += _unused_sources(sources, annotation_files)
+    return LoadResult(Archive(articles, annotation_files, sources), problems)
+
+
+def _article_slugs(root: Path) -> list[str]:
+    return [p.stem for p in _files(root / ARTICLES_DIR, ".md")]
+
+
+def _check_source_refs(
+    annotation_file: AnnotationFile, sources: dict[str, Source]
+) -> list[Diagnostic]:
+    problems = []
+    for annotation in annotation_file.annotations:
+        for ref in annotation.source_refs:
+            if ref.id in sources:
+                continue
+            suggestion = did_you_mean(ref.id, sources)
+            hint = f"did you mean '{suggestion}'? " if suggestion else ""
+            hint += f"every source must be registered in {SOURCES_FILE.as_posix()}"
+            problems.append(
+                error(
+                    ref.loc,
+                    "unknown-source",
+                    f"unknown source id '{ref.id}' in '{ref.field}'",
+                    hint,
+                )
+            )
+    return problems
+
+
+def _unused_sources(
+    sources: dict[str, Source], annotation_files: dict[str, AnnotationFile]
+) -> list[Diagnostic]:
+    used = {
+        ref.id
+        for annotation_file in annotation_files.values()
+        for annotation in annotation_file.annotations
+        for ref in annotation.source_refs
+    }
+    return [
+        warning(
+            source.loc,
+            "unused-source",
+            f"source '{source_id}' is not named by any annotation",
+            "name it in an annotation (speaker, source or attributed_to), or remove it",
+        )
+        for source_id, source in sources.items()
+        if source_id not in used
+    ]
+
+
+def without_problem_files(result: LoadResult) -> LoadResult:
+    """The archive minus every file that has an error: what a build may still publish."""
+    bad_files = {p.location.file for p in result.problems if p.is_error}
+    archive = result.archive
+    return replace(
+        result,
+        archive=Archive(
+            {s: a for s, a in archive.articles.items() if a.path not in bad_files},
+            {s: f for s, f in archive.annotation_files.items() if f.path not in bad_files},
+            archive.sources,
+        ),
+    )

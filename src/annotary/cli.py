@@ -1,0 +1,247 @@
+"""The ``annotary`` command line: lint, anchors, import-text, build.
+
+``main(args)`` returns an exit code instead of exiting, so tests call it
+directly. A user's mistake ends in a diagnostic and exit 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .archive import ANNOTATIONS_DIR, ARTICLES_DIR
+from .diagnostics import format_diagnostics, summary
+from .model import is_slug
+from .pipeline import check_archive
+from .placement import CONTEXT_CHARS, context, show_passage
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annotary",
+        description="Check, place and publish the annotations of a news archive.",
+    )
+    parser.add_argument("--version", action="version", version=f"annotary {__version__}")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="the archive's root folder (default: the current folder)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lint = sub.add_parser("lint", help="check every article and annotation file")
+    lint.add_argument("--strict", action="store_true", help="fail on warnings too")
+    lint.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text for people, json for tools, github for workflow annotations",
+    )
+
+    anchors = sub.add_parser("anchors", help="show where each annotation of an article landed")
+    anchors.add_argument("slug", help="the article's slug (its file name without .md)")
+    anchors.add_argument("--format", choices=("text", "json"), default="text")
+
+    imp = sub.add_parser(
+        "import-text", help="archive a scraped plain-text article as docs/articles/SLUG.md"
+    )
+    imp.add_argument("file", type=Path, help="the raw text file")
+    imp.add_argument("--title", required=True, help="the headline")
+    imp.add_argument("--outlet", required=True, help="who published it, e.g. 'BBC News'")
+    imp.add_argument(
+        "--author", action="append", default=[], help="author name (repeat for several)"
+    )
+    imp.add_argument("--author-role", help="e.g. 'BBC security correspondent'")
+    imp.add_argument("--published", type=_date, help="publication date, YYYY-MM-DD")
+    imp.add_argument(
+        "--captured", type=_date, default=None, help="capture date, YYYY-MM-DD (default: today)"
+    )
+    imp.add_argument("--url", help="the original address, when known")
+    imp.add_argument("--tag", action="append", default=[], help="a tag (repeat for several)")
+    imp.add_argument("--slug", help="the file name to use (default: from the title)")
+
+    build = sub.add_parser("build", help="build the site into site/ (atomically)")
+    build.add_argument("--strict", action="store_true", help="fail on warnings too")
+    build.add_argument("--site-dir", type=Path, default=None, help="where to put the site")
+    return parser
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(args)
+    root: Path = options.root
+    command: str = options.command
+    if command == "import-text":
+        return _import_text(root, options)
+    if not (root / ARTICLES_DIR).is_dir() and not (root / ANNOTATIONS_DIR).is_dir():
+        print(
+            f"annotary: no {ARTICLES_DIR.as_posix()}/ or {ANNOTATIONS_DIR.as_posix()}/ in "
+            f"'{root}': run this from the archive's root folder, or pass --root",
+            file=sys.stderr,
+        )
+        return 2
+    if command == "lint":
+        return _lint(root, strict=options.strict, fmt=options.format)
+    if command == "anchors":
+        return _anchors(root, options.slug, options.format)
+    if command == "build":
+        from .build import build_site
+
+        return build_site(root, strict=options.strict, site_dir=options.site_dir)
+    raise AssertionError(command)
+
+
+def _lint(root: Path, *, strict: bool, fmt: str) -> int:
+    checked = check_archive(root)
+    output = format_diagnostics(checked.problems, fmt)
+    if output:
+        print(output)
+    if fmt == "text":
+        articles = len(checked.archive.articles)
+        annotations = sum(len(f.annotations) for f in checked.archive.annotation_files.values())
+        print(
+            f"annotary lint: {summary(checked.problems)} "
+            f"({articles} articles, {annotations} annotations, "
+            f"{len(checked.archive.sources)} sources)",
+            file=sys.stderr,
+        )
+    failed = bool(checked.errors) or (strict and bool(checked.warnings))
+    return 1 if failed else 0
+
+
+def _anchors(root: Path, slug: str, fmt: str) -> int:
+    if not is_slug(slug):
+        print(f"annotary: '{slug}' is not an article slug", file=sys.stderr)
+        return 2
+    checked = check_archive(root, only=slug)
+    placed = checked.placed.get(slug)
+    if placed is None:
+        problems = [p for p in checked.errors if slug in p.location.file]
+        if problems:
+            print(format_diagnostics(problems, "text"), file=sys.stderr)
+        else:
+            print(f"annotary: no article '{slug}' in {ARTICLES_DIR.as_posix()}/", file=sys.stderr)
+        return 1
+    text = placed.visible.text
+    rows: list[dict[str, object]] = []
+    for placement in placed.placements:
+        annotation, result = placement.annotation, placement.result
+        span = placement.span
+        if span is not None:
+            start, end = span
+            before, after = context(text, start, end, CONTEXT_CHARS)
+            row: dict[str, object] = {
+                "id": annotation.id,
+                "type": annotation.type,
+                "state": placement.state,
+                "similarity": round(result.similarity, 4),
+                "start": start,
+                "end": end,
+                "text": text[start:end],
+                "prefix": before,
+                "suffix": after,
+            }
+        else:
+            row = {
+                "id": annotation.id,
+                "type": annotation.type,
+                "state": "orphan",
+                "similarity": round(result.similarity, 4),
+                "start": None,
+                "end": None,
+                "text": None,
+                "prefix": None,
+                "suffix": None,
+            }
+        rows.append(row)
+    if fmt == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for row, placement in zip(rows, placed.placements, strict=True):
+            head = f"{row['id']}  [{row['type']}, {row['state']}"
+            if row["state"] == "drifted":
+                head += f", similarity {row['similarity']:.2f}"
+            head += "]"
+            print(head)
+            span = placement.span
+            if span is None:
+                print(f"    not placed: {placement.result.reason or 'see annotary lint'}")
+            else:
+                print(f"    {span[0]}–{span[1]}: {show_passage(text, span[0], span[1])}")
+    return 0
+
+
+def _import_text(root: Path, options: argparse.Namespace) -> int:
+    from .importer import ArticleMetadata, import_text
+
+    source: Path = options.file
+    try:
+        raw = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"annotary: cannot read {source}: {exc}", file=sys.stderr)
+        return 1
+    if options.slug is not None and not is_slug(options.slug):
+        print(
+            f"annotary: '{options.slug}' is not a valid slug (lowercase letters, digits "
+            "and single hyphens)",
+            file=sys.stderr,
+        )
+        return 2
+    meta = ArticleMetadata(
+        title=options.title,
+        outlet=options.outlet,
+        captured=options.captured or datetime.date.today(),
+        authors=tuple(options.author),
+        author_role=options.author_role,
+        published=options.published,
+        url=options.url,
+        tags=tuple(options.tag),
+    )
+    try:
+        imported = import_text(raw, meta, options.slug)
+    except ValueError as exc:
+        print(f"annotary: {source}: {exc}", file=sys.stderr)
+        return 1
+    article_path = root / ARTICLES_DIR / f"{imported.slug}.md"
+    if article_path.exists():
+        print(
+            f"annotary: {article_path.relative_to(root).as_posix()} exists already; "
+            "refusing to overwrite it (choose another --slug, or delete it first)",
+            file=sys.stderr,
+        )
+        return 1
+    article_path.parent.mkdir(parents=True, exist_ok=True)
+    article_path.write_text(imported.markdown, encoding="utf-8")
+    annotations_path = root / ANNOTATIONS_DIR / f"{imported.slug}.yml"
+    if not annotations_path.exists():
+        annotations_path.parent.mkdir(parents=True, exist_ok=True)
+        annotations_path.write_text(annotation_skeleton(imported.slug), encoding="utf-8")
+    for line in imported.dropped_lines:
+        print(f"dropped boilerplate line: {line!r}", file=sys.stderr)
+    print(article_path.relative_to(root).as_posix())
+    return 0
+
+
+def annotation_skeleton(slug: str) -> str:
+    """A new, empty annotation file, with the schema hint editors read."""
+    return (
+        "# yaml-language-server: $schema=../schema/annotations.schema.json\n"
+        f"article: {slug}\n"
+        "annotations:\n"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

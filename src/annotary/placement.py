@@ -1,0 +1,144 @@
+"""Placing an article's annotations in its rendered text.
+
+Joins the two pure halves: the HTML's visible text (:mod:`annotary.visible`)
+and quote matching on plain text (:mod:`annotary.anchoring`). The result keeps,
+for each annotation, where it landed and how sure we are, and turns doubts into
+diagnostics that point at the annotation's ``quote:`` line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .anchoring import AnchorResult, anchor_quote
+from .diagnostics import Diagnostic, error, warning
+from .model import Annotation
+from .visible import VisibleText, extract_visible_text
+
+#: Code points of context shown either side of a passage (the export format's limit too).
+CONTEXT_CHARS = 32
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one annotation landed in the visible text, or why it did not."""
+
+    annotation: Annotation
+    result: AnchorResult
+
+    @property
+    def placed(self) -> bool:
+        return self.result.state in ("exact", "drifted")
+
+    @property
+    def state(self) -> str:
+        """``exact``, ``drifted`` or ``orphan`` (an ambiguous quote is not placed)."""
+        return self.result.state if self.placed else "orphan"
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        if not self.placed or self.result.start is None or self.result.end is None:
+            return None
+        return self.result.start, self.result.end
+
+
+@dataclass(frozen=True)
+class PlacedArticle:
+    html: str
+    visible: VisibleText
+    placements: tuple[Placement, ...]
+
+
+def place_annotations(html: str, annotations: Sequence[Annotation]) -> PlacedArticle:
+    visible = extract_visible_text(html)
+    placements = tuple(
+        Placement(a, anchor_quote(visible.text, a.quote, a.prefix, a.suffix)) for a in annotations
+    )
+    return PlacedArticle(html, visible, placements)
+
+
+def context(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> tuple[str, str]:
+    """Up to ``width`` code points before ``start`` and after ``end``."""
+    return text[max(0, start - width) : start], text[end : end + width]
+
+
+def show_passage(text: str, start: int, end: int, width: int = 24, limit: int = 160) -> str:
+    """A passage with a little context, for messages: ``…before «passage» after…``."""
+    before, after = context(text, start, end, width)
+    passage = text[start:end]
+    if len(passage) > limit:
+        passage = passage[: limit // 2 - 1] + " … " + passage[-(limit // 2 - 1) :]
+    lead = "…" if start - len(before) > 0 else ""
+    tail = "…" if end + len(after) < len(text) else ""
+    return f"{lead}{before}«{passage}»{after}{tail}"
+
+
+def _yaml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def placement_problems(article_path: str, placed: PlacedArticle) -> list[Diagnostic]:
+    """Warnings for drifted annotations, errors for orphans and ambiguous quotes."""
+    text = placed.visible.text
+    problems: list[Diagnostic] = []
+    for placement in placed.placements:
+        annotation, result = placement.annotation, placement.result
+        loc = annotation.quote_loc
+        if result.state == "drifted" and result.start is not None and result.end is not None:
+            current = text[result.start : result.end]
+            problems.append(
+                warning(
+                    loc,
+                    "quote-drifted",
+                    f"annotation '{annotation.id}': the quote is not in {article_path} as "
+                    f"written; placed at the closest passage (similarity {result.similarity:.2f})"
+                    + (f": {result.reason}" if result.reason else ""),
+                    f"the article now reads: {show_passage(text, result.start, result.end)}\n"
+                    f"replace the quote with the current text: quote: {_yaml_string(current)}\n"
+                    "(annotary lint --fix does this for you)",
+                )
+            )
+        elif result.state == "ambiguous":
+            lines = []
+            for number, occ in enumerate(result.occurrences, start=1):
+                where = show_passage(text, occ.start, occ.end)
+                if occ.prefix is not None:
+                    fix = f"prefix: {_yaml_string(occ.prefix)}"
+                elif occ.suffix is not None:
+                    fix = f"suffix: {_yaml_string(occ.suffix)}"
+                else:
+                    fix = "cannot be told apart by context"
+                lines.append(f"{number}. {where}\n   to choose this one, add  {fix}")
+            problems.append(
+                error(
+                    loc,
+                    "quote-ambiguous",
+                    f"annotation '{annotation.id}': the quote occurs {len(result.occurrences)} "
+                    f"times in {article_path}"
+                    + (
+                        " and its prefix/suffix do not choose one"
+                        if annotation.prefix or annotation.suffix
+                        else ""
+                    ),
+                    "\n".join(lines),
+                )
+            )
+        elif result.state == "orphan":
+            hint = "copy the passage again from the article, exactly as it reads there"
+            if result.candidate is not None:
+                start, end = result.candidate
+                hint = (
+                    f"closest passage (similarity {result.similarity:.2f}, too different to "
+                    f"place safely): {show_passage(text, start, end)}\n" + hint
+                )
+            problems.append(
+                error(
+                    loc,
+                    "quote-not-found",
+                    f"annotation '{annotation.id}': the quote cannot be placed in {article_path}"
+                    + (f": {result.reason}" if result.reason else ""),
+                    hint,
+                )
+            )
+    return problems
