@@ -1,0 +1,386 @@
+"""The text a reader sees in an article's HTML, and where each character sits in it.
+
+Quotes are anchored against *visible text* (see "How a quote is placed in the
+text" in the annotation format): the rendered article with markup removed and
+white space collapsed. Highlighting then has to go back from a range of that
+text to the exact bytes of the HTML, so every visible character keeps the
+offsets of the source characters it came from.
+
+A small regular-expression tokenizer is used rather than :mod:`html.parser`:
+it hands out absolute offsets directly (``HTMLParser`` only reports line and
+column), it never rewrites entity references, and it is several times faster,
+which matters because every page of the site is scanned on every build. The
+HTML it reads is Python-Markdown's output, which is regular; for odd input it
+degrades like a browser would (a stray ``<`` or ``&`` is text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import unescape
+from html.entities import html5
+from typing import NamedTuple
+
+__all__ = [
+    "BLOCK_ELEMENTS",
+    "SKIPPED_ELEMENTS",
+    "SKIP_CLASSES",
+    "VOID_ELEMENTS",
+    "TextRun",
+    "VisibleText",
+    "extract_visible_text",
+    "text_runs",
+]
+
+#: Elements whose start and end separate words, as a line break would in the browser.
+BLOCK_ELEMENTS: frozenset[str] = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "caption", "dd", "details",
+        "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form",
+        "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li", "main", "nav",
+        "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th",
+        "thead", "tr", "ul",
+    }
+)  # fmt: skip
+
+#: Elements that never have an end tag, so they are never pushed on the open-element stack.
+VOID_ELEMENTS: frozenset[str] = frozenset(
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+        "param", "source", "track", "wbr",
+    }
+)  # fmt: skip
+
+#: Elements whose content a reader never sees as article text.
+SKIPPED_ELEMENTS: frozenset[str] = frozenset({"script", "style", "template"})
+
+#: Classes that hide an element's text from anchoring: the toc permalink (``¶``) is
+#: page furniture, and ``annotary-skip`` lets the site exclude its own additions.
+SKIP_CLASSES: frozenset[str] = frozenset({"headerlink", "annotary-skip"})
+
+# Elements whose content is not markup: a ``<`` in a script is not a tag.
+_RAW_TEXT_ELEMENTS = frozenset({"script", "style"})
+
+# Block tags next to which white space is layout, not text (``<br>`` is inline layout).
+_BLOCK_EDGE_ELEMENTS = BLOCK_ELEMENTS - {"br"}
+
+# ASCII white space only: NBSP and the Unicode spaces are characters a reader sees.
+_WS = re.compile(r"[ \t\n\r\f]+")
+_ASCII_WS = frozenset(" \t\n\r\f")
+_COMPLEX_WS = re.compile(r"[\t\n\r\f]|  ")
+
+_MARKUP = re.compile(
+    r"""
+      (?P<comment><!--.*?(?:-->|\Z))
+    | (?P<decl><[!?][^>]*(?:>|\Z))
+    | (?P<end></[a-zA-Z][^>]*(?:>|\Z))
+    | (?P<start><[a-zA-Z](?:[^>"']|"[^"]*"|'[^']*')*>|<[a-zA-Z][^>]*>)
+    | (?P<entity>&(?:\#[0-9]+;?|\#[xX][0-9a-fA-F]+;?|[a-zA-Z][a-zA-Z0-9]*;?))
+    """,
+    re.DOTALL | re.VERBOSE,
+)
+_TAG_NAME = re.compile(r"</?([^\t\n\f\r />]+)")
+_ATTRIBUTE = re.compile(
+    r"""[\t\n\f\r\x20/]+ ([^\t\n\f\r\x20/=>]+)
+        (?: [\t\n\f\r\x20]*=[\t\n\f\r\x20]* ("[^"]*"|'[^']*'|[^\t\n\f\r\x20>]*) )?""",
+    re.VERBOSE,
+)
+_RAW_TEXT_END: dict[str, re.Pattern[str]] = {
+    name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in _RAW_TEXT_ELEMENTS
+}
+
+
+class TextRun(NamedTuple):
+    """One stretch of character data between two tags, as the highlighter needs it.
+
+    Highlights are ``<mark>`` elements, so they can only wrap text that sits
+    between the same two tags; and where a run is white space in a place that
+    cannot hold inline content, wrapping it would put a stray element in a list
+    or a table. A run records enough of its surroundings to decide. (A named
+    tuple, not a dataclass: a page has hundreds of runs and they are built on
+    every scan.)
+    """
+
+    start: int
+    """Offset of the run's first character in the HTML."""
+    end: int
+    """Offset just past its last character (entity references included whole)."""
+    parent: str | None
+    """Name of the innermost open element, ``None`` at the top level."""
+    after_block: bool
+    """Preceded directly by a block-level tag (not ``<br>``; comments are transparent)."""
+    before_block: bool
+    """Followed directly by a block-level tag (not ``<br>``; comments are transparent)."""
+
+
+@dataclass(frozen=True)
+class VisibleText:
+    """The visible text of an HTML fragment, with each character's place in the source.
+
+    ``html[starts[i]:ends[i]]`` is the source of ``text[i]``: one character, a
+    whole entity reference, or, for a space that stands for a block boundary or
+    ``<br>`` with no white space in the source, nothing (``starts[i] == ends[i]``,
+    both at the tag that made the boundary). Where a boundary and source white
+    space meet, the space maps to the first white-space character, so that it
+    has something to highlight. Offsets never decrease; characters decoded from
+    one reference (a few named ones give two code points) share its span.
+    """
+
+    text: str
+    """White space runs collapsed to one space, leading and trailing ones stripped."""
+    starts: tuple[int, ...]
+    """For each character of ``text``, the offset in the HTML where it begins."""
+    ends: tuple[int, ...]
+    """For each character of ``text``, the offset in the HTML where it ends (exclusive)."""
+    runs: tuple[TextRun, ...] = field(default=(), repr=False, compare=False)
+    """The HTML's visible text runs, kept so that highlighting need not scan again."""
+
+
+def extract_visible_text(html: str) -> VisibleText:
+    """The text a reader sees in ``html``, and where each of its characters comes from.
+
+    Entity and character references are decoded; block-level boundaries and
+    ``<br>`` separate words; runs of ASCII white space become one space (a
+    non-breaking space is kept: it is a character, and matching treats it as a
+    space later). Scripts, styles, templates and elements with a class in
+    :data:`SKIP_CLASSES` are left out.
+    """
+    return _Scanner(html).scan()
+
+
+def text_runs(html: str) -> tuple[TextRun, ...]:
+    """The runs of visible character data in ``html``, in document order."""
+    return _Scanner(html).scan().runs
+
+
+def _decode_entity(ref: str) -> tuple[str, int]:
+    """Decode a reference the way a browser does in text; return it and the length used.
+
+    A named reference without its ``;`` may be a legacy one (``&ampx`` reads as
+    ``&x``), so only the longest known prefix is consumed and the rest is text.
+    An unknown name is no reference at all: nothing is consumed.
+    """
+    if ref[1] == "#":
+        return unescape(ref), len(ref)
+    name = ref[1:]
+    if name.endswith(";") and name in html5:
+        return html5[name], len(ref)
+    name = name.rstrip(";")
+    for k in range(len(name), 1, -1):
+        decoded = html5.get(name[:k])
+        if decoded is not None:
+            return decoded, k + 1
+    return "", 0
+
+
+def _classes(tag: str) -> set[str]:
+    """The class list of a start tag (empty when it has none)."""
+    if "class" not in tag.lower():
+        return set()
+    name_end = _TAG_NAME.match(tag)
+    pos = name_end.end() if name_end else 1
+    for match in _ATTRIBUTE.finditer(tag, pos, len(tag) - 1):
+        if match.group(1).lower() == "class":
+            value = match.group(2) or ""
+            if value[:1] in {'"', "'"}:
+                value = value[1:-1]
+            return set(unescape(value).split())
+    return set()
+
+
+class _Scanner:
+    """One pass over the HTML that builds the visible text and the text runs together."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        self.parts: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        # The space owed before the next visible character, as its source span.
+        self.pending: tuple[int, int] | None = None
+        # Runs as (start, end, parent, after_block); before_block is known one tag later.
+        self.runs: list[tuple[int, int, str | None, bool]] = []
+        self.before_block: list[bool] = []
+        self.first_awaiting = 0
+        self.run_start = -1
+        self.run_end = -1
+        self.run_parent: str | None = None
+        self.after_block = False
+        self.stack: list[str] = []
+
+    def scan(self) -> VisibleText:
+        """Walk the tokens once, tracking open elements to know what is skipped."""
+        html = self.html
+        n = len(html)
+        stack = self.stack
+        skip_below: int | None = None  # stack depth of the element whose content is skipped
+        pos = 0
+        while pos < n:
+            match = _MARKUP.search(html, pos)
+            token_start = match.start() if match else n
+            if token_start > pos and skip_below is None:
+                self._text(pos, token_start)
+            if match is None:
+                break
+            pos = match.end()
+            kind = match.lastgroup
+            if kind == "entity":
+                if skip_below is None:
+                    pos = self._entity(match.start(), match.group())
+                continue
+            if kind in {"comment", "decl"}:
+                self._end_run(None)
+                continue
+            token = match.group()
+            name_match = _TAG_NAME.match(token)
+            name = name_match.group(1).lower() if name_match else ""
+            if kind == "end":
+                if name in stack:
+                    while stack.pop() != name:
+                        pass
+                if skip_below is not None and len(stack) <= skip_below:
+                    skip_below = None
+                if skip_below is None:
+                    self._tag(name, match.start())
+                continue
+            # A start tag.
+            if skip_below is None:
+                self._tag(name, match.start())
+                if name in SKIPPED_ELEMENTS or not SKIP_CLASSES.isdisjoint(_classes(token)):
+                    skip_below = len(stack)
+            # "/>" closes foreign elements (SVG) but never a script: HTML ignores it there.
+            closed = token.endswith("/>") and name not in _RAW_TEXT_ELEMENTS
+            if name not in VOID_ELEMENTS and not closed:
+                stack.append(name)
+                if name in _RAW_TEXT_ELEMENTS:  # always skipped: jump to its end tag
+                    end = _RAW_TEXT_END[name].search(html, pos)
+                    pos = end.start() if end else n
+            if skip_below is not None and skip_below >= len(stack):
+                skip_below = None  # a skipped element that closed itself
+        self._end_run(None)
+        return VisibleText(
+            "".join(self.parts),
+            tuple(self.starts),
+            tuple(self.ends),
+            tuple(
+                TextRun(*run, before)
+                for run, before in zip(self.runs, self.before_block, strict=True)
+            ),
+        )
+
+    # Visible characters -------------------------------------------------------
+
+    def _chars(self, chars: str, offset: int) -> None:
+        """Append source characters ``html[offset:offset + len(chars)]`` as they are."""
+        self._flush_space()
+        self.parts.append(chars)
+        self.starts.extend(range(offset, offset + len(chars)))
+        self.ends.extend(range(offset + 1, offset + len(chars) + 1))
+
+    def _flush_space(self) -> None:
+        if self.pending is not None:
+            if self.starts:  # leading white space is dropped
+                self.parts.append(" ")
+                self.starts.append(self.pending[0])
+                self.ends.append(self.pending[1])
+            self.pending = None
+
+    def _space(self, start: int, end: int) -> None:
+        """White space from the source: the first one of a run stands for the run.
+
+        A real white-space character is preferred to a block boundary already
+        pending, so that the space has a source to highlight where one exists.
+        """
+        if self.pending is None or self.pending[0] == self.pending[1]:
+            self.pending = (start, end)
+
+    def _boundary(self, offset: int) -> None:
+        if self.pending is None:
+            self.pending = (offset, offset)
+
+    # Tokens -------------------------------------------------------------------
+
+    def _text(self, start: int, end: int) -> None:
+        """Character data ``html[start:end]``: its words as they are, white space collapsed.
+
+        The hot loop of the scanner, so :meth:`_chars` and :meth:`_space` are inlined.
+        """
+        self._extend_run(start, end)
+        html = self.html
+        if _COMPLEX_WS.search(html, start, end) is None:
+            # Only single spaces: the text is its own visible text, bar the ends.
+            if html[start] == " ":
+                self._space(start, start + 1)
+                start += 1
+            if start < end and html[end - 1] == " ":
+                if start < end - 1:
+                    self._chars(html[start : end - 1], start)
+                self._space(end - 1, end)
+            elif start < end:
+                self._chars(html[start:end], start)
+            return
+        parts, starts, ends = self.parts, self.starts, self.ends
+        pending = self.pending
+        pos = start
+        for match in _WS.finditer(html, start, end):
+            space = match.start()
+            if space > pos:
+                if pending is not None and starts:
+                    parts.append(" ")
+                    starts.append(pending[0])
+                    ends.append(pending[1])
+                parts.append(html[pos:space])
+                starts.extend(range(pos, space))
+                ends.extend(range(pos + 1, space + 1))
+                pending = None
+            if pending is None or pending[0] == pending[1]:
+                pending = (space, space + 1)
+            pos = match.end()
+        self.pending = pending
+        if pos < end:
+            self._chars(html[pos:end], pos)
+
+    def _entity(self, start: int, ref: str) -> int:
+        """Handle a reference at ``start``; return where scanning resumes."""
+        decoded, used = _decode_entity(ref)
+        if used == 0:
+            self._text(start, start + len(ref))
+            return start + len(ref)
+        end = start + used
+        self._extend_run(start, end)
+        for char in decoded:
+            if char in _ASCII_WS:
+                self._space(start, end)
+            else:
+                self._flush_space()
+                self.parts.append(char)
+                self.starts.append(start)
+                self.ends.append(end)
+        return end
+
+    def _tag(self, name: str, offset: int) -> None:
+        """A visible tag ends the current text run; a block-level one separates words."""
+        self._end_run(name in _BLOCK_EDGE_ELEMENTS)
+        if name in BLOCK_ELEMENTS:
+            self._boundary(offset)
+        self.after_block = name in _BLOCK_EDGE_ELEMENTS
+
+    # Text runs ----------------------------------------------------------------
+
+    def _extend_run(self, start: int, end: int) -> None:
+        if self.run_start < 0:
+            self.run_start = start
+            self.run_parent = self.stack[-1] if self.stack else None
+        self.run_end = end
+
+    def _end_run(self, before_block: bool | None) -> None:
+        """Close the current run at a tag (``before_block`` known) or a comment (not yet)."""
+        if self.run_start >= 0:
+            self.runs.append((self.run_start, self.run_end, self.run_parent, self.after_block))
+            self.before_block.append(False)
+            self.run_start = -1
+        if before_block is not None:
+            for index in range(self.first_awaiting, len(self.runs)):
+                self.before_block[index] = before_block
+            self.first_awaiting = len(self.runs)
