@@ -2,12 +2,14 @@
 
 It runs the core once per build (validate and place everything), aborts the
 build on a contributor's error with the same messages as ``annotary lint``,
-and hands each article page's HTML to the generator-independent renderer.
+adds the generated pages and the plugin's assets, and hands each article page's
+HTML to the generator-independent renderer.
 """
 
 from __future__ import annotations
 
 import logging
+from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -15,8 +17,11 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File
 
+from .links import links_for_page_url
 from .markup import MarkdownConfig
+from .pages import HOME_MARKER, archive_pages, home_article_list
 from .pipeline import CheckedArchive, check_archive
 from .placement import place_annotations
 from .render import render_article
@@ -30,6 +35,11 @@ log = logging.getLogger("mkdocs.plugins.annotary")
 
 #: Where article pages live under ``docs/``; their file name is the slug.
 ARTICLES_URI = PurePosixPath("articles")
+#: Where the plugin's CSS and JavaScript are published in the site.
+ASSETS_URI = "assets/annotary"
+ASSET_FILES = ("annotary.css", "annotary.js")
+#: Placing problems: the page is still built, the annotation listed apart.
+PLACING_CODES = frozenset({"quote-drifted", "quote-not-found", "quote-ambiguous"})
 
 
 class AnnotaryConfig(base.Config):
@@ -51,21 +61,44 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         )
         checked = check_archive(root, markdown_config)
         for problem in checked.problems:
-            if problem.code in ("quote-drifted", "quote-not-found", "quote-ambiguous"):
-                # placing problems: the page is built, the annotation listed apart
-                log.warning(problem.format_text())
-            elif problem.is_error:
+            if problem.is_error and problem.code not in PLACING_CODES:
                 log.error(problem.format_text())
             else:
                 log.warning(problem.format_text())
-        fatal = [p for p in checked.errors if p.code not in ("quote-not-found", "quote-ambiguous")]
+        fatal = [p for p in checked.errors if p.code not in PLACING_CODES]
         if fatal:
             raise PluginError(
                 f"annotary: {len(fatal)} error(s) in the archive's files (listed above); "
                 "nothing was built. Run 'annotary lint' for details."
             )
         self.checked = checked
+        for name in ASSET_FILES:
+            uri = f"{ASSETS_URI}/{name}"
+            target = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if uri not in [str(t) for t in target]:
+                target.append(uri)  # type: ignore[arg-type]
         return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled or self.checked is None:
+            return None
+        assets = resources.files("annotary") / "assets"
+        for name in ASSET_FILES:
+            content = (assets / name).read_text(encoding="utf-8")
+            files.append(File.generated(config, f"{ASSETS_URI}/{name}", content=content))
+        for path, content in archive_pages(self.checked).items():
+            if files.get_file_from_path(path) is None:
+                files.append(File.generated(config, path, content=content))
+        return files
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if not self.config.enabled or self.checked is None:
+            return None
+        if HOME_MARKER in markdown:
+            return markdown.replace(HOME_MARKER, home_article_list(self.checked))
+        return None
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -78,7 +111,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         annotation_file = self.checked.archive.annotation_files.get(slug)
         annotations = annotation_file.annotations if annotation_file else ()
         placed = place_annotations(html, annotations)
-        return render_article(placed, self.checked.archive)
+        links = links_for_page_url(page.url, config.use_directory_urls)
+        return render_article(
+            placed, self.checked.archive.articles[slug], self.checked.archive, links
+        )
 
 
 def article_slug(src_uri: str) -> str | None:

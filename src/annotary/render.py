@@ -9,11 +9,12 @@ from __future__ import annotations
 from html import escape
 
 from .highlight import Span, highlight_html
-from .model import Archive
+from .links import Links
+from .model import Archive, Article
 from .placement import PlacedArticle
 
 
-def render_article(placed: PlacedArticle, archive: Archive) -> str:
+def render_article(placed: PlacedArticle, article: Article, archive: Archive, links: Links) -> str:
     spans = [
         Span(p.span[0], p.span[1], p.annotation.id) for p in placed.placements if p.span is not None
     ]

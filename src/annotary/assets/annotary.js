@@ -1,0 +1,1 @@
+/* Annotary: popovers (placeholder) */
