@@ -23,7 +23,7 @@ SLUG = "north-korean-troops-kursk"
 ARTICLE = ROOT / "docs" / "articles" / f"{SLUG}.md"
 ANNOTATIONS = ROOT / "annotations" / f"{SLUG}.yml"
 SOURCES = ROOT / "annotations" / "sources.yml"
-#: A byte-for-byte copy of ../shared/seeds/000_09f361ae893ebf73.txt, so the test needs nothing outside the repo.
+#: A byte-for-byte copy of ../shared/seeds/000_09f361ae893ebf73.txt: nothing outside the repo.
 SEED = ROOT / "tests" / "fixtures" / "seed-000_09f361ae893ebf73.txt"
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

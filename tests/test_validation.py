@@ -207,7 +207,9 @@ def test_every_problem_is_reported(repo: Repo) -> None:
         "  - id: b\n    type: quote\n    quote: told the BBC\n    speaker: nobody\n"
         "  - id: c\n    type: source\n    quote: told the BBC\n    sorce: bbc-news\n"
     )
-    repo.write("annotations/sources.yml", "sources:\n  - id: bbc-news\n    name: BBC\n    kind: tv\n")
+    repo.write(
+        "annotations/sources.yml", "sources:\n  - id: bbc-news\n    name: BBC\n    kind: tv\n"
+    )
     _, diagnostics = repo.lint()
     codes = sorted(str(d["code"]) for d in diagnostics)
     assert codes == sorted(
@@ -217,20 +219,40 @@ def test_every_problem_is_reported(repo: Repo) -> None:
     assert where(kind) == ("annotations/sources.yml", 4, 11)
 
 
-def test_sources_duplicate_id_and_unused(repo: Repo) -> None:
+def test_sources_duplicate_id(repo: Repo) -> None:
     repo.write(
         "annotations/sources.yml",
         "sources:\n  - id: bbc-news\n    name: BBC\n    kind: media\n"
         "  - id: bbc-news\n    name: BBC again\n    kind: media\n"
-        "  - id: western-officials\n    name: W\n    kind: anonymous\n"
-        "  - id: spare\n    name: Nobody\n    kind: person\n",
+        "  - id: western-officials\n    name: W\n    kind: anonymous\n",
     )
     code, diagnostics = repo.lint()
     assert code == 1
     assert where(only(diagnostics, "duplicate-id")) == ("annotations/sources.yml", 5, 5)
+
+
+def test_unused_source_is_a_warning(repo: Repo) -> None:
+    repo.write(
+        "annotations/sources.yml",
+        "sources:\n  - id: bbc-news\n    name: BBC\n    kind: media\n"
+        "  - id: western-officials\n    name: W\n    kind: anonymous\n"
+        "  - id: spare\n    name: Nobody\n    kind: person\n",
+    )
+    code, diagnostics = repo.lint()
+    assert code == 0
     unused = only(diagnostics, "unused-source")
     assert unused["severity"] == "warning"
-    assert where(unused) == ("annotations/sources.yml", 11, 5)
+    assert where(unused) == ("annotations/sources.yml", 8, 5)
+
+
+def test_status_false_is_the_verdict_not_a_boolean(repo: Repo) -> None:
+    repo.annotations(
+        HEAD + "  - id: a\n    type: claim\n    quote: told the BBC\n    status: false\n"
+        "  - id: b\n    type: claim\n    quote: Western officials\n    status: no\n"
+    )
+    _, diagnostics = repo.lint()
+    assert [d["code"] for d in diagnostics if d["severity"] == "error"] == ["bad-status"]
+    assert where(diagnostics[0]) == ("annotations/test-article.yml", 10, 13)
 
 
 def test_warnings_fail_only_with_strict(repo: Repo) -> None:
@@ -246,8 +268,18 @@ def test_warnings_fail_only_with_strict(repo: Repo) -> None:
 
 FRONT_MATTER_CASES = [
     ("---\ntitle: T\nauthor: A\noutlet: O\ncaptured: 2026-13-45\n---\nText.\n", "bad-date", 5, 11),
-    ("---\ntitle: T\nauthr: A\noutlet: O\ncaptured: 2026-11-24\n---\nText.\n", "unknown-field", 3, 1),
-    ("---\ntitle: T\nauthor: A\noutlet: O\ncaptured: 2026-11-24\nurl: www.x.org\n---\nT.\n", "bad-url", 6, 6),
+    (
+        "---\ntitle: T\nauthr: A\noutlet: O\ncaptured: 2026-11-24\n---\nText.\n",
+        "unknown-field",
+        3,
+        1,
+    ),
+    (
+        "---\ntitle: T\nauthor: A\noutlet: O\ncaptured: 2026-11-24\nurl: www.x.org\n---\nT.\n",
+        "bad-url",
+        6,
+        6,
+    ),
     ("Just text, no front matter.\n", "missing-front-matter", 1, 1),
     ("---\ntitle: T\nauthor: A\ncaptured: 2026-11-24\n---\nText.\n", "missing-field", 2, 1),
 ]
@@ -273,6 +305,6 @@ def test_front_matter_errors(repo: Repo, text: str, code: str, line: int, column
 def test_broken_bytes(repo: Repo, data: bytes, code: str, line: int, column: int) -> None:
     (repo.root / "annotations/test-article.yml").write_bytes(data)
     _, diagnostics = repo.lint()
-    assert [where(d) + (d["code"],) for d in diagnostics] == [
+    assert [(*where(d), d["code"]) for d in diagnostics] == [
         ("annotations/test-article.yml", line, column, code)
     ]

@@ -259,7 +259,8 @@ def load_archive(root: Path) -> LoadResult:
             continue
         problems += _check_source_refs(annotation_file, sources)
         annotation_files[annotation_file.slug] = annotation_file
-    if all_files_read:  # else a source may look unused only because its file is broken
+    if all_files_read and not any(p.is_error for p in problems):
+        # with errors, a source may look unused only because a broken file names it
         problems += _unused_sources(sources, annotation_files)
     return LoadResult(Archive(articles, annotation_files, sources), problems)
 

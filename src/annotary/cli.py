@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -80,6 +81,14 @@ def _date(text: str) -> datetime.date:
 
 
 def main(args: Sequence[str] | None = None) -> int:
+    try:
+        return _main(args)
+    except BrokenPipeError:  # e.g. `annotary anchors x | head`: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(args: Sequence[str] | None) -> int:
     options = _parser().parse_args(args)
     root: Path = options.root
     command: str = options.command

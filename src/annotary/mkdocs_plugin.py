@@ -76,7 +76,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             uri = f"{ASSETS_URI}/{name}"
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             if uri not in [str(t) for t in target]:
-                target.append(uri)  # type: ignore[arg-type]
+                target.append(uri)
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:

@@ -156,7 +156,11 @@ class _Checker:
     def choice(
         self, node: Node | None, name: str, choices: tuple[str, ...], code: str
     ) -> str | None:
-        value = self.text(node, name)
+        if isinstance(node, Scalar) and isinstance(node.value, bool):
+            # `status: false` is the verdict "false", not YAML's boolean (nor is `no`)
+            value: str | None = node.raw
+        else:
+            value = self.text(node, name)
         if value is None or node is None:
             return None
         if value not in choices:

@@ -34,6 +34,8 @@ class Scalar:
     value: ScalarValue
     #: The YAML style the value was written in ('' plain, '"', "'", '|', '>').
     style: str = ""
+    #: The value as written, before YAML typed it (``false`` → False, raw "false").
+    raw: str = ""
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class _Builder:
                 error(self.loc(node), "yaml-syntax", f"value cannot be read: {exc}")
             )
             value = node.value
-        return Scalar(self.loc(node), value, node.style or "")
+        return Scalar(self.loc(node), value, node.style or "", str(node.value))
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping:
         entries: list[tuple[Scalar, Node]] = []
@@ -250,7 +252,7 @@ class _Builder:
                 )
                 continue
             key_text = str(key.value)
-            key = Scalar(key.loc, key_text, key.style)
+            key = Scalar(key.loc, key_text, key.style, key.raw)
             if key_text in seen:
                 first = seen[key_text]
                 self.problems.append(
