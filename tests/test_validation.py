@@ -308,3 +308,49 @@ def test_broken_bytes(repo: Repo, data: bytes, code: str, line: int, column: int
     assert [(*where(d), d["code"]) for d in diagnostics] == [
         ("annotations/test-article.yml", line, column, code)
     ]
+
+
+def test_merge_keys_are_refused(repo: Repo) -> None:
+    repo.annotations(
+        HEAD + "  - &base\n    id: a\n    type: source\n    quote: told the BBC\n"
+        "    source: bbc-news\n  - <<: *base\n    id: b\n"
+    )
+    _, diagnostics = repo.lint()
+    assert where(only(diagnostics, "yaml-merge-key")) == ("annotations/test-article.yml", 8, 5)
+
+
+def test_yaml_extension_is_refused(repo: Repo) -> None:
+    repo.write("annotations/test-article.yaml", "article: test-article\nannotations:\n")
+    _, diagnostics = repo.lint()
+    d = only(diagnostics, "bad-file-name")
+    assert where(d) == ("annotations/test-article.yaml", 1, 1)
+    assert d["hint"] == "rename it to 'test-article.yml'"
+
+
+def test_empty_title(repo: Repo) -> None:
+    repo.write(
+        "docs/articles/other.md",
+        '---\ntitle: ""\nauthor: A\noutlet: O\ncaptured: 2026-11-24\n---\nText.\n',
+    )
+    _, diagnostics = repo.lint()
+    assert where(only(diagnostics, "empty-value")) == ("docs/articles/other.md", 2, 8)
+
+
+def test_link_outside_the_repo_is_refused(
+    repo: Repo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "secret.yml"
+    outside.write_text("article: test-article\nannotations:\n")
+    target = repo.root / "annotations/test-article.yml"
+    target.unlink()
+    target.symlink_to(outside)
+    _, diagnostics = repo.lint()
+    assert where(only(diagnostics, "link-outside-repo")) == ("annotations/test-article.yml", 1, 1)
+
+
+def test_oversized_file_is_refused(repo: Repo) -> None:
+    repo.annotations(HEAD + "# padding\n" * 120_000)
+    _, diagnostics = repo.lint()
+    d = only(diagnostics, "file-too-large")
+    assert where(d) == ("annotations/test-article.yml", 1, 1)
+    assert "limit is 1,000,000" in str(d["message"])

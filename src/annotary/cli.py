@@ -122,12 +122,16 @@ def _lint(root: Path, *, strict: bool, fmt: str) -> int:
         annotations = sum(len(f.annotations) for f in checked.archive.annotation_files.values())
         print(
             f"annotary lint: {summary(checked.problems)} "
-            f"({articles} articles, {annotations} annotations, "
-            f"{len(checked.archive.sources)} sources)",
+            f"({_count(articles, 'article')}, {_count(annotations, 'annotation')}, "
+            f"{_count(len(checked.archive.sources), 'source')})",
             file=sys.stderr,
         )
     failed = bool(checked.errors) or (strict and bool(checked.warnings))
     return 1 if failed else 0
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _anchors(root: Path, slug: str, fmt: str) -> int:
