@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sys
 
 import pytest
@@ -422,3 +423,37 @@ def test_drifted_span_starts_and_ends_at_word_boundaries() -> None:
     result = anchor_quote(text, "the commander has confirmed that reinforcements arrived")
     assert result.state == "drifted"
     assert placed(text, result) == "the commander confirmed that reinforcements arrived"
+
+
+# --- long articles (speed is measured in scripts/bench, never asserted here) -------------
+
+
+def _article(words: int, seed: int) -> str:
+    rng = random.Random(seed)
+    vocabulary = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9)))
+        for _ in range(2000)
+    ]
+    return " ".join(rng.choice(vocabulary) for _ in range(words))
+
+
+def test_forty_quotes_in_an_article() -> None:
+    text = _article(700, seed=1)
+    rng = random.Random(2)
+    quotes = []
+    for _ in range(40):
+        start = text.index(" ", rng.randrange(len(text) - 200)) + 1
+        quotes.append(text[start : text.index(" ", start + rng.randint(15, 120))])
+    results = [anchor_quote(text, quote) for quote in quotes]
+    assert all(r.state == "exact" for r in results)
+
+
+def test_drifted_quote_in_a_long_article() -> None:
+    text = _article(10_000, seed=3)
+    start = text.index(" ", len(text) // 2) + 1
+    end = text.index(" ", start + 80)
+    quote = text[start:end]
+    edited = text[: start + 10] + "xyz" + text[start + 13 :]
+    result = anchor_quote(edited, quote)
+    assert result.state == "drifted"
+    assert (result.start, result.end) == (start, end)

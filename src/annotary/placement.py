@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .anchoring import AnchorResult, anchor_quote
+from .anchoring import (
+    AnchorResult,
+    Occurrence,
+    anchor_quote,
+    normalize_quote,
+    shortest_unique_context,
+)
 from .diagnostics import Diagnostic, error, warning
 from .model import Annotation
 from .visible import VisibleText, extract_visible_text
@@ -86,41 +92,20 @@ def placement_problems(article_path: str, placed: PlacedArticle) -> list[Diagnos
         annotation, result = placement.annotation, placement.result
         loc = annotation.quote_loc
         if result.state == "drifted" and result.start is not None and result.end is not None:
-            current = text[result.start : result.end]
-            problems.append(
-                warning(
-                    loc,
-                    "quote-drifted",
-                    f"annotation '{annotation.id}': the quote is not in {article_path} as "
-                    f"written; placed at the closest passage (similarity {result.similarity:.2f})"
-                    + (f": {result.reason}" if result.reason else ""),
-                    f"the article now reads: {show_passage(text, result.start, result.end)}\n"
-                    f"replace the quote with the current text: quote: {_yaml_string(current)}\n"
-                    "(annotary lint --fix does this for you)",
-                )
-            )
+            problems.append(_drift_warning(annotation, text, result, article_path))
         elif result.state == "ambiguous":
             lines = []
             for number, occ in enumerate(result.occurrences, start=1):
                 where = show_passage(text, occ.start, occ.end)
-                if occ.prefix is not None:
-                    fix = f"prefix: {_yaml_string(occ.prefix)}"
-                elif occ.suffix is not None:
-                    fix = f"suffix: {_yaml_string(occ.suffix)}"
-                else:
-                    fix = "cannot be told apart by context"
-                lines.append(f"{number}. {where}\n   to choose this one, add  {fix}")
+                lines.append(f"{number}. {where}\n   to choose this one, set  {_context_fix(occ)}")
+            has_context = annotation.prefix is not None or annotation.suffix is not None
             problems.append(
                 error(
                     loc,
                     "quote-ambiguous",
                     f"annotation '{annotation.id}': the quote occurs {len(result.occurrences)} "
                     f"times in {article_path}"
-                    + (
-                        " and its prefix/suffix do not choose one"
-                        if annotation.prefix or annotation.suffix
-                        else ""
-                    ),
+                    + (" and its prefix/suffix do not choose one" if has_context else ""),
                     "\n".join(lines),
                 )
             )
@@ -129,8 +114,8 @@ def placement_problems(article_path: str, placed: PlacedArticle) -> list[Diagnos
             if result.candidate is not None:
                 start, end = result.candidate
                 hint = (
-                    f"closest passage (similarity {result.similarity:.2f}, too different to "
-                    f"place safely): {show_passage(text, start, end)}\n" + hint
+                    f"closest passage (similarity {result.similarity:.2f}): "
+                    f"{show_passage(text, start, end)}\n" + hint
                 )
             problems.append(
                 error(
@@ -142,3 +127,41 @@ def placement_problems(article_path: str, placed: PlacedArticle) -> list[Diagnos
                 )
             )
     return problems
+
+
+def _context_fix(occ: Occurrence) -> str:
+    parts = []
+    if occ.prefix is not None:
+        parts.append(f"prefix: {_yaml_string(occ.prefix)}")
+    if occ.suffix is not None:
+        parts.append(f"suffix: {_yaml_string(occ.suffix)}")
+    return " and ".join(parts) if parts else "(cannot be told apart by context)"
+
+
+def _drift_warning(
+    annotation: Annotation, text: str, result: AnchorResult, article_path: str
+) -> Diagnostic:
+    """Say what the article reads now, and the exact line that fixes the annotation."""
+    assert result.start is not None
+    assert result.end is not None
+    current = text[result.start : result.end]
+    if current == annotation.quote or normalize_quote(current) == normalize_quote(annotation.quote):
+        # only the prefix/suffix changed: the fix is a new context, not a new quote
+        prefix, suffix = shortest_unique_context(text, result.start, result.end)
+        fix = _context_fix(Occurrence(result.start, result.end, prefix, suffix))
+        if prefix is None and suffix is None:
+            fix = "remove prefix and suffix (the quote is unique now)"
+        else:
+            fix = f"replace the old prefix/suffix with: {fix}"
+        what = "its prefix/suffix no longer match the text around it"
+    else:
+        fix = f"replace the quote with the current text: quote: {_yaml_string(current)}"
+        what = "the quote is not in the article as written"
+    return warning(
+        annotation.quote_loc,
+        "quote-drifted",
+        f"annotation '{annotation.id}': {what} ({article_path}); placed at the closest "
+        f"passage (similarity {result.similarity:.2f})",
+        f"the article now reads: {show_passage(text, result.start, result.end)}\n"
+        f"{fix}\n(annotary lint --fix will do this for you)",
+    )
