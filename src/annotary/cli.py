@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .archive import ANNOTATIONS_DIR, ARTICLES_DIR
@@ -20,6 +21,9 @@ from .diagnostics import format_diagnostics, summary
 from .model import is_slug
 from .pipeline import check_archive
 from .placement import CONTEXT_CHARS, context, show_passage
+
+if TYPE_CHECKING:
+    from .importer import ArticleMetadata, ImportedArticle
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
 
     lint = sub.add_parser("lint", help="check every article and annotation file")
     lint.add_argument("--strict", action="store_true", help="fail on warnings too")
+    lint.add_argument(
+        "--fix",
+        action="store_true",
+        help="rewrite drifted quotes and add the context an ambiguous quote needs, in place",
+    )
     lint.add_argument(
         "--format",
         choices=("text", "json", "github"),
@@ -67,6 +76,37 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--tag", action="append", default=[], help="a tag (repeat for several)")
     imp.add_argument("--slug", help="the file name to use (default: from the title)")
 
+    imp_html = sub.add_parser(
+        "import-html",
+        help="archive a saved web page (needs: pip install annotary[import])",
+    )
+    imp_html.add_argument("file", type=Path, help="the saved .html file")
+    imp_html.add_argument("--url", help="the page's original address, when known")
+    imp_html.add_argument("--title", help="the headline (default: from the page)")
+    imp_html.add_argument("--outlet", help="the publisher (default: from the page)")
+    imp_html.add_argument("--author", action="append", default=[], help="author (repeatable)")
+    imp_html.add_argument("--author-role", help="e.g. 'BBC security correspondent'")
+    imp_html.add_argument("--published", type=_date, help="YYYY-MM-DD (default: from the page)")
+    imp_html.add_argument("--captured", type=_date, default=None, help="default: today")
+    imp_html.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    imp_html.add_argument("--slug", help="the file name to use (default: from the title)")
+
+    new = sub.add_parser("new", help="start an article by hand: its skeleton and annotation file")
+    new.add_argument("slug", help="the file name: lowercase letters, digits, single hyphens")
+    new.add_argument("--title", required=True)
+    new.add_argument("--outlet", required=True)
+    new.add_argument("--author", action="append", required=True, help="repeat for several")
+    new.add_argument("--author-role")
+    new.add_argument("--published", type=_date)
+    new.add_argument("--captured", type=_date, default=None, help="default: today")
+    new.add_argument("--url")
+    new.add_argument("--tag", action="append", default=[])
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of the annotation files")
+    schema.add_argument(
+        "kind", nargs="?", choices=("annotations", "sources"), default="annotations"
+    )
+
     build = sub.add_parser("build", help="build the site into site/ (atomically)")
     build.add_argument("--strict", action="store_true", help="fail on warnings too")
     build.add_argument("--site-dir", type=Path, default=None, help="where to put the site")
@@ -94,6 +134,15 @@ def _main(args: Sequence[str] | None) -> int:
     command: str = options.command
     if command == "import-text":
         return _import_text(root, options)
+    if command == "import-html":
+        return _import_html(root, options)
+    if command == "new":
+        return _new(root, options)
+    if command == "schema":
+        from .schema import schema_text
+
+        print(schema_text(options.kind), end="")
+        return 0
     if not (root / ARTICLES_DIR).is_dir() and not (root / ANNOTATIONS_DIR).is_dir():
         print(
             f"annotary: no {ARTICLES_DIR.as_posix()}/ or {ANNOTATIONS_DIR.as_posix()}/ in "
@@ -102,6 +151,8 @@ def _main(args: Sequence[str] | None) -> int:
         )
         return 2
     if command == "lint":
+        if options.fix:
+            _fix(root)
         return _lint(root, strict=options.strict, fmt=options.format)
     if command == "anchors":
         return _anchors(root, options.slug, options.format)
@@ -128,6 +179,14 @@ def _lint(root: Path, *, strict: bool, fmt: str) -> int:
         )
     failed = bool(checked.errors) or (strict and bool(checked.warnings))
     return 1 if failed else 0
+
+
+def _fix(root: Path) -> None:
+    """Apply the safe fixes, then lint again: what is left is for a person."""
+    from .fix import fix_archive
+
+    for change in fix_archive(root, check_archive(root)):
+        print(change, file=sys.stderr)
 
 
 def _count(n: int, word: str) -> str:
@@ -196,23 +255,10 @@ def _anchors(root: Path, slug: str, fmt: str) -> int:
     return 0
 
 
-def _import_text(root: Path, options: argparse.Namespace) -> int:
-    from .importer import ArticleMetadata, import_text
+def _metadata(options: argparse.Namespace) -> ArticleMetadata:
+    from .importer import ArticleMetadata
 
-    source: Path = options.file
-    try:
-        raw = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"annotary: cannot read {source}: {exc}", file=sys.stderr)
-        return 1
-    if options.slug is not None and not is_slug(options.slug):
-        print(
-            f"annotary: '{options.slug}' is not a valid slug (lowercase letters, digits "
-            "and single hyphens)",
-            file=sys.stderr,
-        )
-        return 2
-    meta = ArticleMetadata(
+    return ArticleMetadata(
         title=options.title,
         outlet=options.outlet,
         captured=options.captured or datetime.date.today(),
@@ -222,11 +268,85 @@ def _import_text(root: Path, options: argparse.Namespace) -> int:
         url=options.url,
         tags=tuple(options.tag),
     )
+
+
+def _bad_slug(slug: str | None) -> bool:
+    if slug is not None and not is_slug(slug):
+        print(
+            f"annotary: '{slug}' is not a valid slug (lowercase letters, digits "
+            "and single hyphens, at most 80 characters)",
+            file=sys.stderr,
+        )
+        return True
+    return False
+
+
+def _import_text(root: Path, options: argparse.Namespace) -> int:
+    from .importer import import_text
+
+    source: Path = options.file
     try:
-        imported = import_text(raw, meta, options.slug)
+        raw = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"annotary: cannot read {source}: {exc}", file=sys.stderr)
+        return 1
+    if _bad_slug(options.slug):
+        return 2
+    try:
+        imported = import_text(raw, _metadata(options), options.slug)
     except ValueError as exc:
         print(f"annotary: {source}: {exc}", file=sys.stderr)
         return 1
+    return _write_article(root, imported)
+
+
+def _import_html(root: Path, options: argparse.Namespace) -> int:
+    try:
+        from .import_html import import_html
+    except ImportError:
+        print(
+            "annotary: import-html needs the 'import' extra: pip install 'annotary[import]'",
+            file=sys.stderr,
+        )
+        return 2
+    source: Path = options.file
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        print(f"annotary: cannot read {source}: {exc}", file=sys.stderr)
+        return 1
+    if _bad_slug(options.slug):
+        return 2
+    try:
+        imported = import_html(
+            raw,
+            captured=options.captured or datetime.date.today(),
+            url=options.url,
+            title=options.title,
+            outlet=options.outlet,
+            authors=tuple(options.author),
+            author_role=options.author_role,
+            published=options.published,
+            tags=tuple(options.tag),
+            slug=options.slug,
+        )
+    except ValueError as exc:
+        print(f"annotary: {source}: {exc}", file=sys.stderr)
+        return 1
+    return _write_article(root, imported)
+
+
+def _new(root: Path, options: argparse.Namespace) -> int:
+    from .importer import ImportedArticle, front_matter
+
+    if _bad_slug(options.slug):
+        return 2
+    markdown = front_matter(_metadata(options)) + "\nThe article's text, one paragraph per line.\n"
+    return _write_article(root, ImportedArticle(options.slug, markdown, (), ()))
+
+
+def _write_article(root: Path, imported: ImportedArticle) -> int:
+    """Write a new article and its empty annotation file; never overwrite."""
     article_path = root / ARTICLES_DIR / f"{imported.slug}.md"
     if article_path.exists():
         print(
@@ -243,6 +363,8 @@ def _import_text(root: Path, options: argparse.Namespace) -> int:
         annotations_path.write_text(annotation_skeleton(imported.slug), encoding="utf-8")
     for line in imported.dropped_lines:
         print(f"dropped boilerplate line: {line!r}", file=sys.stderr)
+    if imported.byline:
+        print(f"byline taken from the text: {' / '.join(imported.byline)}", file=sys.stderr)
     print(article_path.relative_to(root).as_posix())
     return 0
 

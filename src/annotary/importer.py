@@ -434,6 +434,28 @@ def import_text(raw: str, meta: ArticleMetadata, slug: str | None = None) -> Imp
         raise ValueError("no article text left after removing boilerplate and byline")
     role = meta.author_role if meta.author_role is not None else byline_role
 
+    markdown = (
+        front_matter(meta, authors, role)
+        + "\n"
+        + "\n\n".join(escape_markdown_line(line) for line in body)
+        + "\n"
+    )
+    return ImportedArticle(
+        slug=slug,
+        markdown=markdown,
+        dropped_lines=tuple(dropped),
+        byline=tuple(byline),
+    )
+
+
+def front_matter(
+    meta: ArticleMetadata,
+    authors: tuple[str, ...] | None = None,
+    role: str | None = None,
+) -> str:
+    """The article's ``---`` block, fields in the contract's order."""
+    authors = authors or meta.authors
+    role = role if role is not None else meta.author_role
     front: dict[str, Any] = {"title": meta.title}
     front["author"] = authors[0] if len(authors) == 1 else list(authors)
     if role:
@@ -446,20 +468,7 @@ def import_text(raw: str, meta: ArticleMetadata, slug: str | None = None) -> Imp
     front["captured"] = meta.captured
     if meta.tags:
         front["tags"] = list(meta.tags)
-
-    markdown = (
-        "---\n"
-        + _dump_front_matter(front)
-        + "---\n\n"
-        + "\n\n".join(escape_markdown_line(line) for line in body)
-        + "\n"
-    )
-    return ImportedArticle(
-        slug=slug,
-        markdown=markdown,
-        dropped_lines=tuple(dropped),
-        byline=tuple(byline),
-    )
+    return "---\n" + _dump_front_matter(front) + "---\n"
 
 
 class _FrontMatterDumper(yaml.SafeDumper):
