@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .importer import slugify
+from .model import RESERVED_NAMES
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,17 @@ class Links:
 
 
 def tag_slug(tag: str) -> str:
-    """A tag's page name: tags are free text, page names are slugs."""
-    return slugify(tag) or "tag"
+    """A tag's page name: tags are free text, page names are slugs.
+
+    A tag without a letter or digit still gets a page, and one named like an index
+    page must not replace it.
+    """
+    try:
+        name = slugify(tag)
+    except ValueError:
+        name = ""
+    name = name or "tag"
+    return f"{name}-tag" if name in RESERVED_NAMES else name
 
 
 def links_for_page_url(page_url: str, directory_urls: bool = True) -> Links:

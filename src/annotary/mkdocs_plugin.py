@@ -9,6 +9,8 @@ HTML to the generator-independent renderer.
 from __future__ import annotations
 
 import logging
+import re
+from html import escape
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -17,7 +19,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, InclusionLevel
 
 from .links import links_for_page_url
 from .markup import MarkdownConfig
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
 
 log = logging.getLogger("mkdocs.plugins.annotary")
+NOT_IN_NAV = InclusionLevel.NOT_IN_NAV
+_ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
 
 #: Where article pages live under ``docs/``; their file name is the slug.
 ARTICLES_URI = PurePosixPath("articles")
@@ -88,7 +92,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             files.append(File.generated(config, f"{ASSETS_URI}/{name}", content=content))
         for path, content in archive_pages(self.checked).items():
             if files.get_file_from_path(path) is None:
-                files.append(File.generated(config, path, content=content))
+                files.append(File.generated(config, path, content=content, inclusion=NOT_IN_NAV))
+        for file in files:
+            if article_slug(file.src_uri) is not None:
+                file.inclusion = NOT_IN_NAV  # reached from the home list, not the nav
         return files
 
     def on_page_markdown(
@@ -96,6 +103,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
     ) -> str | None:
         if not self.config.enabled or self.checked is None:
             return None
+        slug = article_slug(page.file.src_uri)
+        if slug is not None and slug in self.checked.archive.articles:
+            # Material prints the title into <title> and the header unescaped
+            page.meta["title"] = escape(self.checked.archive.articles[slug].meta.title)
         if HOME_MARKER in markdown:
             return markdown.replace(HOME_MARKER, home_article_list(self.checked))
         return None
@@ -112,9 +123,15 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         annotations = annotation_file.annotations if annotation_file else ()
         placed = place_annotations(html, annotations)
         links = links_for_page_url(page.url, config.use_directory_urls)
-        return render_article(
+        rendered = render_article(
             placed, self.checked.archive.articles[slug], self.checked.archive, links
         )
+        # MkDocs collected the page's ids before this event: add the highlights' own,
+        # so links to `#<annotation-id>` from other pages validate.
+        page.present_anchor_ids = (page.present_anchor_ids or set()) | set(
+            _ID_ATTRIBUTE.findall(rendered)
+        )
+        return rendered
 
 
 def article_slug(src_uri: str) -> str | None:

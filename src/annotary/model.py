@@ -24,6 +24,8 @@ ANNOTATION_TYPES: tuple[AnnotationType, ...] = ("claim", "quote", "source")
 STATUSES = ("supported", "unverified", "disputed", "misleading", "false")
 STANCES = ("supports", "contradicts", "context")
 SOURCE_KINDS = ("person", "organisation", "anonymous", "document", "media")
+#: Page names the archive's own index pages use: no tag or source may take them.
+RESERVED_NAMES = frozenset({"index"})
 
 
 def is_slug(text: str) -> bool:

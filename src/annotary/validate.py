@@ -21,6 +21,7 @@ from . import model
 from .diagnostics import Diagnostic, Location, error
 from .model import (
     ANNOTATION_TYPES,
+    RESERVED_NAMES,
     SLUG_MAX_LENGTH,
     SOURCE_KINDS,
     STANCES,
@@ -253,7 +254,16 @@ def validate_sources(root: Node | None, file: str) -> tuple[dict[str, Source], l
         if entry is None:
             continue
         check.unknown_fields(entry, SOURCE_FIELDS, "a source")
-        source_id = check.slug(check.required(entry, "id", "this source"), "source id")
+        id_node = check.required(entry, "id", "this source")
+        source_id = check.slug(id_node, "source id")
+        if source_id in RESERVED_NAMES and id_node is not None:
+            check.error(
+                id_node.loc,
+                "bad-id",
+                f"'{source_id}' is reserved for the sources index page",
+                f"use a more specific id, e.g. '{source_id}-source'",
+            )
+            source_id = None
         name = check.text(check.required(entry, "name", "this source"), "name")
         kind = check.choice(
             check.required(entry, "kind", "this source"), "kind", SOURCE_KINDS, "bad-kind"
