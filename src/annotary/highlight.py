@@ -11,6 +11,11 @@ between two tags, covered by one set of annotations, and becomes one
 annotation's first piece makes ``#id`` a deep link. The same approach as the
 Hypothesis client and Apache Annotator, done once at build time instead of in
 every reader's browser.
+
+What a piece means (its type classes, whether it can take focus, a marker
+after an annotation's end) is the renderer's business, not this module's: an
+optional ``decorate`` callback is told about each :class:`Piece` and returns a
+:class:`Decoration` (extra classes and attributes, HTML to put after it).
 """
 
 from __future__ import annotations
@@ -25,11 +30,18 @@ from typing import TYPE_CHECKING
 from .visible import BLOCK_ELEMENTS, TextRun, text_runs
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from .visible import VisibleText
 
-__all__ = ["NO_INLINE_PARENTS", "Span", "highlight_html", "pieces_for"]
+__all__ = [
+    "NO_INLINE_PARENTS",
+    "Decoration",
+    "Piece",
+    "Span",
+    "highlight_html",
+    "pieces_for",
+]
 
 #: Elements that cannot hold inline content: white space directly inside them is
 #: layout, and a ``<mark>`` there would be invalid markup (a stray box in a table).
@@ -44,6 +56,8 @@ _ASCII_WS_ONLY = re.compile(r"[ \t\n\r\f]*")
 _ASCII_WS = frozenset(" \t\n\r\f")
 # Keys are listed space-separated and used as ids, so they cannot contain white space.
 _HAS_WS = re.compile(r"\s")
+# Names a decoration may add: lowercase letters, digits and hyphens, as data-* and aria-* are.
+_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9-]*")
 
 # A stretch of the HTML and the keys of the spans covering it.
 _Range = tuple[int, int, tuple[str, ...]]
@@ -61,12 +75,42 @@ class Span:
     """The annotation id: the ``id`` of the deep-link target and a ``data-annotations`` entry."""
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One ``<mark>`` about to be written, as the ``decorate`` callback sees it."""
+
+    keys: tuple[str, ...]
+    """The keys covering the piece, in the order their spans were given."""
+    first: tuple[str, ...] = ()
+    """Keys whose first piece this is (their deep-link target is just before it)."""
+    last: tuple[str, ...] = ()
+    """Keys whose last piece this is."""
+    start: int = 0
+    """Offset of the piece's first character in the input HTML."""
+    end: int = 0
+    """Offset just past its last character in the input HTML."""
+
+
+@dataclass(frozen=True)
+class Decoration:
+    """What a caller adds to one piece; the defaults add nothing."""
+
+    classes: tuple[str, ...] = ()
+    """Extra classes, after ``css_class``."""
+    attributes: tuple[tuple[str, str], ...] = ()
+    """Extra attributes (name, value); values are escaped here. Not ``class`` nor
+    ``data-annotations``, which this module owns."""
+    after: str = ""
+    """Markup put right after the piece's ``</mark>``, as is: it must add no visible text."""
+
+
 def highlight_html(
     html: str,
     visible: VisibleText,
     spans: Sequence[Span],
     *,
     css_class: str = "annotary",
+    decorate: Callable[[Piece], Decoration] | None = None,
 ) -> str:
     """Return ``html`` with every span's text wrapped in ``<mark class="{css_class}">``.
 
@@ -78,6 +122,10 @@ def highlight_html(
             annotation in several places): the key is listed once per piece and
             gets one deep-link target, before its first piece.
         css_class: Class of the ``<mark>`` elements; targets get ``{css_class}-target``.
+        decorate: Called once per piece, in document order, with the keys
+            covering it and those it starts or ends; what it returns is added
+            to that piece. Without it the marks carry only the class and
+            ``data-annotations``.
 
     Returns:
         The HTML with highlights. The visible text is unchanged and everything
@@ -99,7 +147,7 @@ def highlight_html(
         return html
     runs = visible.runs or text_runs(html)
     pieces = _pieces(html, runs, _html_ranges(visible, spans))
-    return _render(html, pieces, css_class)
+    return _render(html, pieces, css_class, decorate)
 
 
 def _html_ranges(visible: VisibleText, spans: Sequence[Span]) -> list[_Range]:
@@ -166,30 +214,64 @@ def _pieces(html: str, runs: Sequence[TextRun], ranges: list[_Range]) -> list[_R
     return pieces
 
 
-def _render(html: str, pieces: list[_Range], css_class: str) -> str:
+def _render(
+    html: str,
+    pieces: list[_Range],
+    css_class: str,
+    decorate: Callable[[Piece], Decoration] | None = None,
+) -> str:
     """Copy the HTML, opening and closing a mark around each piece: one pass, no re-parse."""
     out: list[str] = []
     open_tags: dict[tuple[str, ...], str] = {}
     targeted: set[str] = set()
     mark_class = escape(css_class, quote=True)
     target_class = escape(f"{css_class}-target", quote=True)
+    last_piece: dict[str, int] = {}
+    if decorate is not None:
+        for number, (_, _, keys) in enumerate(pieces):
+            for key in keys:
+                last_piece[key] = number
     done = 0
-    for start, end, keys in pieces:
+    for number, (start, end, keys) in enumerate(pieces):
         out.append(html[done:start])
+        first: list[str] = []
         for key in keys:
             if key not in targeted:
                 targeted.add(key)
+                first.append(key)
                 out.append(f'<span class="{target_class}" id="{escape(key, quote=True)}"></span>')
-        tag = open_tags.get(keys)
-        if tag is None:
-            listed = escape(" ".join(keys), quote=True)
-            tag = open_tags[keys] = f'<mark class="{mark_class}" data-annotations="{listed}">'
+        after = ""
+        if decorate is None:
+            tag = open_tags.get(keys)
+            if tag is None:
+                listed = escape(" ".join(keys), quote=True)
+                tag = open_tags[keys] = f'<mark class="{mark_class}" data-annotations="{listed}">'
+        else:
+            last = tuple(key for key in keys if last_piece[key] == number)
+            decoration = decorate(Piece(keys, tuple(first), last, start, end))
+            tag = _decorated_tag(css_class, keys, decoration)
+            after = decoration.after
         out.append(tag)
         out.append(html[start:end])
         out.append("</mark>")
+        out.append(after)
         done = end
     out.append(html[done:])
     return "".join(out)
+
+
+def _decorated_tag(css_class: str, keys: tuple[str, ...], decoration: Decoration) -> str:
+    classes = " ".join(dict.fromkeys((css_class, *decoration.classes)))
+    parts = [
+        f'<mark class="{escape(classes, quote=True)}"',
+        f' data-annotations="{escape(" ".join(keys), quote=True)}"',
+    ]
+    for name, value in decoration.attributes:
+        if name in {"class", "data-annotations"} or not _ATTRIBUTE_NAME.fullmatch(name):
+            raise ValueError(f"decoration attribute {name!r} is not allowed")
+        parts.append(f' {name}="{escape(value, quote=True)}"')
+    parts.append(">")
+    return "".join(parts)
 
 
 def pieces_for(
