@@ -192,7 +192,10 @@ class _Checker:
         value = self.text(node, name)
         if value is None or node is None:
             return None
-        parsed = urlparse(value.strip())
+        try:
+            parsed = urlparse(value.strip())
+        except ValueError:  # e.g. 'http://[': a malformed host is a bad address, not a crash
+            parsed = urlparse("")
         if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value.strip():
             self.error(
                 node.loc,
