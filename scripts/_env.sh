@@ -16,8 +16,21 @@ ensure_venv() {
     [ -n "$extra" ] && spec="$ROOT[$extra]"
     local stamp="$VENV/.annotary-installed-${extra:-base}"
     local want
-    want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
-    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x "$VENV/bin/annotary" ]; then
+    want="$(sha256sum < "$ROOT/pyproject.toml" | cut -d' ' -f1) $ROOT"
+    # the test extras include everything the base install has
+    local have="" candidate
+    for candidate in "$stamp" "$VENV/.annotary-installed-test"; do
+        [ -f "$candidate" ] && [ "$(cat "$candidate")" = "$want" ] && have=yes
+        [ -n "$extra" ] && break
+    done
+    # ANNOTARY_NO_INSTALL: use .venv as it is (tests that run these scripts in a copy
+    # of the repo whose .venv is this checkout's must never reinstall into it)
+    if [ -n "${ANNOTARY_NO_INSTALL:-}" ]; then
+        [ -x "$VENV/bin/annotary" ] && return 0
+        echo "annotary: $VENV has no annotary and ANNOTARY_NO_INSTALL is set" >&2
+        exit 3
+    fi
+    if [ -z "$have" ] || [ ! -x "$VENV/bin/annotary" ]; then
         echo "annotary: installing the project into .venv ($spec)" >&2
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
