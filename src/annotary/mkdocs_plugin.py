@@ -8,6 +8,7 @@ HTML to the generator-independent renderer.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 from html import escape
@@ -21,12 +22,14 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, InclusionLevel
 
+from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
 from .links import links_for_page_url
 from .markup import MarkdownConfig
 from .pages import HOME_MARKER, archive_pages, home_article_list
 from .pipeline import CheckedArchive, check_archive
 from .placement import place_annotations
 from .render import render_article
+from .schemaorg import article_jsonld
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -54,6 +57,8 @@ class AnnotaryConfig(base.Config):
 class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
     def __init__(self) -> None:
         self.checked: CheckedArchive | None = None
+        self.updated_of: dict[str, datetime.datetime] = {}
+        self.head: dict[str, str] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
@@ -76,6 +81,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                 "nothing was built. Run 'annotary lint' for details."
             )
         self.checked = checked
+        self.updated_of = annotation_dates(root)
+        self.head = {}
         for name in ASSET_FILES:
             uri = f"{ASSETS_URI}/{name}"
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
@@ -93,6 +100,15 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         for path, content in archive_pages(self.checked).items():
             if files.get_file_from_path(path) is None:
                 files.append(File.generated(config, path, content=content, inclusion=NOT_IN_NAV))
+        if config.site_url:
+            feed = atom_feed(
+                self.checked,
+                site_url=config.site_url,
+                site_name=config.site_name,
+                updated_of=self.updated_of,
+                directory_urls=config.use_directory_urls,
+            )
+            files.append(File.generated(config, FEED_PATH, content=feed))
         for file in files:
             if article_slug(file.src_uri) is not None:
                 file.inclusion = NOT_IN_NAV  # reached from the home list, not the nav
@@ -108,7 +124,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             # Material prints the title into <title> and the header unescaped
             page.meta["title"] = escape(self.checked.archive.articles[slug].meta.title)
         if HOME_MARKER in markdown:
-            return markdown.replace(HOME_MARKER, home_article_list(self.checked))
+            home = home_article_list(self.checked)
+            if config.site_url:
+                home += "\n" + feed_link_html(FEED_PATH)
+            return markdown.replace(HOME_MARKER, home)
         return None
 
     def on_page_content(
@@ -131,7 +150,22 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         page.present_anchor_ids = (page.present_anchor_ids or set()) | set(
             _ID_ATTRIBUTE.findall(rendered)
         )
+        if page.canonical_url:
+            self.head[page.file.src_uri] = article_jsonld(
+                self.checked.archive.articles[slug],
+                placed,
+                self.checked.archive,
+                page_url=page.canonical_url,
+                site_name=config.site_name,
+                site_url=config.site_url,
+            )
         return rendered
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        head = self.head.get(page.file.src_uri)
+        if not head:
+            return None
+        return output.replace("</head>", head + "</head>", 1)
 
 
 def article_slug(src_uri: str) -> str | None:
