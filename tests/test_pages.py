@@ -477,7 +477,7 @@ def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
             target = urlsplit(urljoin("http://site/" + url, href)).path.lstrip("/")
             if target.startswith("assets/") or target.startswith("search/"):
                 continue
-            if not target.endswith("/"):  # a file, e.g. the feed
+            if target and not target.endswith("/"):  # a file, e.g. the feed
                 assert (site / target).is_file(), f"{url}: {href}"
                 continue
             assert target in parsed, f"{url}: {href}"

@@ -8,8 +8,10 @@ that each annotation file has its article and each source id its registry entry.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import model
 from .diagnostics import Diagnostic, Location, error, warning
@@ -21,11 +23,13 @@ from .validate import (
     validate_front_matter,
     validate_sources,
 )
-from .yamlsource import parse_yaml
+from .yamlsource import BAD_CHARACTERS, parse_yaml
 
 ARTICLES_DIR = Path("docs") / "articles"
 ANNOTATIONS_DIR = Path("annotations")
 SOURCES_FILE = ANNOTATIONS_DIR / "sources.yml"
+#: Folders the site is built from, checked for symbolic links (see :func:`links_out_of_repo`).
+LINK_CHECKED_DIRS = (Path("docs"), ANNOTATIONS_DIR, Path("overrides"))
 
 #: Largest annotation or sources file read; a real one is a few kB.
 MAX_YAML_BYTES = 1_000_000
@@ -120,6 +124,18 @@ def decode_text(data: bytes, rel: str) -> tuple[str | None, list[Diagnostic]]:
                 "save it with Unix (LF) line ends; 'git config core.autocrlf input' helps",
             )
         ]
+    control = BAD_CHARACTERS.search(text)
+    if control is not None:
+        line, column = _line_column(text[: control.start()])
+        return None, [
+            error(
+                Location(rel, line, column),
+                "control-character",
+                f"file contains the control character U+{ord(control.group()):04X}",
+                "delete it: it is invisible in most editors, and no article or annotation "
+                "needs it (a C1 control often means text decoded with the wrong encoding)",
+            )
+        ]
     return text, []
 
 
@@ -130,12 +146,15 @@ def _line_column(before: str) -> tuple[int, int]:
 
 
 def _slug_problem(rel: str, slug: str, what: str) -> Diagnostic:
+    rule = "file names are lowercase letters, digits and single hyphens"
+    suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")
     return error(
         Location(rel, 1, 1),
         "bad-slug",
         f"'{slug}' is not a valid {what} name",
-        "file names are lowercase letters, digits and single hyphens, e.g. "
-        "'north-korean-troops-kursk'",
+        f"rename it to '{suggestion}{PurePosixPath(rel).suffix}': {rule}"
+        if model.is_slug(suggestion)
+        else f"{rule}, e.g. 'north-korean-troops-kursk'",
     )
 
 
@@ -198,6 +217,53 @@ def load_sources(root: Path) -> tuple[dict[str, Source], list[Diagnostic]]:
     return sources, problems + more
 
 
+def links_out_of_repo(root: Path, skip: set[Path]) -> list[Diagnostic]:
+    """Symbolic links in the folders the site is built from that MkDocs must not follow.
+
+    MkDocs walks ``docs/`` following links and copies every file it finds into the
+    site: a link to ``/proc/self/environ`` or ``~/.ssh/id_rsa`` would publish it.
+    Refused: a link that leads out of the repository, one that leads nowhere (or in a
+    loop), and a link to a folder that contains it (the walk would never end).
+    ``skip``: links whose own reader reports them (articles, annotation files).
+    """
+    root = root.resolve()
+    problems: list[Diagnostic] = []
+    for top in LINK_CHECKED_DIRS:
+        paths = [root / top]
+        for folder, dirnames, filenames in os.walk(root / top):  # does not follow links
+            paths += [Path(folder) / name for name in sorted(dirnames + filenames)]
+        for path in paths:
+            if not path.is_symlink() or path in skip:
+                continue
+            problem = _link_problem(path, root)
+            if problem is not None:
+                message, hint = problem
+                rel = path.relative_to(root).as_posix()
+                problems.append(error(Location(rel), "link-outside-repo", message, hint))
+    return problems
+
+
+def _link_problem(path: Path, root: Path) -> tuple[str, str] | None:
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return (
+            "this symbolic link leads nowhere, or in a loop",
+            "delete the link, or commit the file itself",
+        )
+    if not target.is_relative_to(root):
+        return (
+            "this is a symbolic link to a file outside the repository; refusing to build",
+            "commit the file itself instead of a link",
+        )
+    if target.is_dir() and path.parent.resolve().is_relative_to(target):
+        return (
+            "this symbolic link leads to a folder that contains it: a loop",
+            "delete the link",
+        )
+    return None
+
+
 def _files(directory: Path, suffix: str) -> list[Path]:
     if not directory.is_dir():
         return []
@@ -217,6 +283,8 @@ def load_archive(root: Path) -> LoadResult:
 
     sources, found = load_sources(root)
     problems += found
+    # a source written in sources.yml but refused there is not "unknown" where it is named
+    broken = _declared_source_ids(root) - set(sources) if found else set()
 
     annotation_files: dict[str, AnnotationFile] = {}
     all_files_read = True
@@ -257,11 +325,18 @@ def load_archive(root: Path) -> LoadResult:
                 )
             )
             continue
-        problems += _check_source_refs(annotation_file, sources)
+        problems += _check_source_refs(annotation_file, sources, broken)
         annotation_files[annotation_file.slug] = annotation_file
     if all_files_read and not any(p.is_error for p in problems):
         # with errors, a source may look unused only because a broken file names it
         problems += _unused_sources(sources, annotation_files)
+    read_by_loaders = {
+        *_files(root / ARTICLES_DIR, ".md"),
+        *_files(root / ANNOTATIONS_DIR, ".yml"),
+        *_files(root / ANNOTATIONS_DIR, ".yaml"),
+        root / SOURCES_FILE,
+    }
+    problems += links_out_of_repo(root, read_by_loaders)
     return LoadResult(Archive(articles, annotation_files, sources), problems)
 
 
@@ -269,17 +344,35 @@ def _article_slugs(root: Path) -> list[str]:
     return [p.stem for p in _files(root / ARTICLES_DIR, ".md")]
 
 
+_DECLARED_ID = re.compile(r"^[ \t]*(?:-[ \t]+)?id:[ \t]*[\"']?([^\"'\s#]+)", re.MULTILINE)
+
+
+def _declared_source_ids(root: Path) -> set[str]:
+    """Every id sources.yml declares, read from its lines: whether or not it is valid."""
+    path = root / SOURCES_FILE
+    text, _ = read_repo_text(root, path, MAX_YAML_BYTES) if path.is_file() else (None, [])
+    return set(_DECLARED_ID.findall(text or ""))
+
+
 def _check_source_refs(
-    annotation_file: AnnotationFile, sources: dict[str, Source]
+    annotation_file: AnnotationFile, sources: dict[str, Source], broken: set[str] | None = None
 ) -> list[Diagnostic]:
     problems = []
     for annotation in annotation_file.annotations:
         for ref in annotation.source_refs:
-            if ref.id in sources:
+            if ref.id in sources or ref.id in (broken or ()):
                 continue
             suggestion = did_you_mean(ref.id, sources)
-            hint = f"did you mean '{suggestion}'? " if suggestion else ""
-            hint += f"every source must be registered in {SOURCES_FILE.as_posix()}"
+            if suggestion:
+                hint = f"did you mean '{suggestion}'? "
+                hint += f"every source must be registered in {SOURCES_FILE.as_posix()}"
+            else:
+                hint = (
+                    f"register it in {SOURCES_FILE.as_posix()}, under 'sources:':\n"
+                    f"  - id: {ref.id}\n"
+                    "    name: …            # as the article names it\n"
+                    "    kind: person       # person | organisation | anonymous | document | media"
+                )
             problems.append(
                 error(
                     ref.loc,

@@ -8,10 +8,12 @@ diagnostics that point at the annotation's ``quote:`` line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .anchoring import (
+    MIN_SIMILARITY,
     AnchorResult,
     Occurrence,
     anchor_quote,
@@ -110,13 +112,7 @@ def placement_problems(article_path: str, placed: PlacedArticle) -> list[Diagnos
                 )
             )
         elif result.state == "orphan":
-            hint = "copy the passage again from the article, exactly as it reads there"
-            if result.candidate is not None:
-                start, end = result.candidate
-                hint = (
-                    f"closest passage (similarity {result.similarity:.2f}): "
-                    f"{show_passage(text, start, end)}\n" + hint
-                )
+            hint = _orphan_hint(annotation, text, result, article_path)
             problems.append(
                 error(
                     loc,
@@ -127,6 +123,72 @@ def placement_problems(article_path: str, placed: PlacedArticle) -> list[Diagnos
                 )
             )
     return problems
+
+
+#: Quotation marks a contributor may type around a quote that the article has not there.
+QUOTATION_MARKS = "\"'“”‘’«»„‚‹›"
+#: Below this similarity, the closest passage is shown as what it is: nothing alike.
+UNRELATED_SIMILARITY = 0.5
+
+
+def _copy_mistake(text: str, annotation: Annotation) -> tuple[str, str | None] | None:
+    """A mistake of copying that explains why a quote is not in the text, and the fix.
+
+    Returns the advice and the quote to write instead (None when no single quote
+    fixes it): quotation marks typed around the passage, Markdown emphasis
+    copied from the article's file, or several passages joined with an ellipsis.
+    """
+    quote = annotation.quote.strip()
+    unquoted = quote.strip(QUOTATION_MARKS).strip()
+    unmarked = re.sub(r"\*+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])", "", quote)
+    candidates = [
+        (unquoted, "leave the quotation marks out: the article has none around this passage"),
+        (unmarked, "leave the Markdown marks ('*', '_') out: quote the text as the page shows it"),
+        (
+            unmarked.strip(QUOTATION_MARKS).strip(),
+            "leave the quotation marks and the Markdown marks ('*', '_') out",
+        ),
+    ]
+    for variant, advice in candidates:
+        if variant and variant != quote:
+            found = anchor_quote(text, variant, annotation.prefix, annotation.suffix)
+            if found.state == "exact":
+                return advice, variant
+    parts = [part for part in re.split(r"\s*(?:\.\.\.|…)\s*", quote) if part]
+    if len(parts) > 1 and all(
+        anchor_quote(text, part).state in ("exact", "ambiguous") for part in parts
+    ):
+        return (
+            "a quote is one passage, copied without gaps: the '...' joins parts that are not "
+            "side by side in the article. Quote one part, or give each part an annotation "
+            "of its own",
+            None,
+        )
+    return None
+
+
+def _orphan_hint(annotation: Annotation, text: str, result: AnchorResult, article_path: str) -> str:
+    """What to do about a quote that cannot be placed: the likely mistake first."""
+    retry = "copy the passage again from the article, exactly as it reads there"
+    mistake = _copy_mistake(text, annotation)
+    if mistake is not None:
+        advice, fixed = mistake
+        return advice + (f"; write:\nquote: {_yaml_string(fixed)}" if fixed else "")
+    if result.candidate is None:
+        return retry
+    start, end = result.candidate
+    if result.similarity < UNRELATED_SIMILARITY:
+        return (
+            f"nothing in {article_path} is close to it: is the quote from this article? "
+            "Open the article and copy the passage from there"
+        )
+    hint = (
+        f"closest passage (similarity {result.similarity:.2f}): {show_passage(text, start, end)}\n"
+    )
+    if result.similarity >= MIN_SIMILARITY:
+        passage = text[start:end].strip()
+        return hint + f"if that is the passage you mean, write: quote: {_yaml_string(passage)}"
+    return hint + retry
 
 
 def _context_fix(occ: Occurrence) -> str:
@@ -145,6 +207,16 @@ def _drift_warning(
     assert result.start is not None
     assert result.end is not None
     current = text[result.start : result.end]
+    advice, fixed = _copy_mistake(text, annotation) or ("", None)
+    if fixed is not None:
+        return warning(
+            annotation.quote_loc,
+            "quote-drifted",
+            f"annotation '{annotation.id}': the quote is not in the article as written "
+            f"({article_path}); placed at the closest passage (similarity "
+            f"{result.similarity:.2f})",
+            f"{advice}; write:\nquote: {_yaml_string(fixed)}",
+        )
     if current == annotation.quote or normalize_quote(current) == normalize_quote(annotation.quote):
         # only the prefix/suffix changed: the fix is a new context, not a new quote
         prefix, suffix = shortest_unique_context(text, result.start, result.end)

@@ -88,6 +88,9 @@ class _Checker:
 
     file: str
     problems: list[Diagnostic] = field(default_factory=list)
+    #: (mapping, field) pairs where an unknown field is a misspelling of that field:
+    #: its "did you mean" error is enough, no second "has no" error for the same line.
+    misspelled: set[tuple[Location, str]] = field(default_factory=set)
 
     def error(self, loc: Location, code: str, message: str, hint: str | None = None) -> None:
         self.problems.append(error(loc, code, message, hint))
@@ -110,14 +113,16 @@ class _Checker:
                 continue
             suggestion = did_you_mean(name, allowed)
             hint = f"did you mean '{suggestion}'?" if suggestion else None
+            if suggestion is not None and node.get(suggestion) is None:
+                self.misspelled.add((node.loc, suggestion))
             if hint is None:
                 hint = "allowed fields: " + ", ".join(allowed)
             self.error(key.loc, "unknown-field", f"unknown field '{name}' in {what}", hint)
 
-    def required(self, node: Mapping, name: str, what: str) -> Node | None:
+    def required(self, node: Mapping, name: str, what: str, hint: str | None = None) -> Node | None:
         value = node.get(name)
-        if value is None:
-            self.error(node.loc, "missing-field", f"{what} has no '{name}'", None)
+        if value is None and (node.loc, name) not in self.misspelled:
+            self.error(node.loc, "missing-field", f"{what} has no '{name}'", hint)
         return value
 
     def text(self, node: Node | None, name: str, *, allow_empty: bool = False) -> str | None:
@@ -165,20 +170,22 @@ class _Checker:
         if value is None or node is None:
             return None
         if value not in choices:
-            suggestion = did_you_mean(value, choices)
+            suggestion = _closest_choice(value, choices)
             hint = f"did you mean '{suggestion}'? " if suggestion else ""
             hint += "one of: " + ", ".join(choices)
             self.error(node.loc, code, f"'{value}' is not a valid {name}", hint)
             return None
         return value
 
-    def slug(self, node: Node | None, name: str, code: str = "bad-id") -> str | None:
+    def slug(
+        self, node: Node | None, name: str, code: str = "bad-id", rule: str | None = None
+    ) -> str | None:
         value = self.text(node, name)
         if value is None or node is None:
             return None
         if not model.is_slug(value):
             suggestion = _slug_suggestion(value)
-            hint = (
+            hint = rule or (
                 f"use lowercase letters, digits and single hyphens (at most {SLUG_MAX_LENGTH} "
                 "characters)"
             )
@@ -197,11 +204,14 @@ class _Checker:
         except ValueError:  # e.g. 'http://[': a malformed host is a bad address, not a crash
             parsed = urlparse("")
         if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value.strip():
+            hint = "copy the full address from the browser's address bar"
+            if not parsed.scheme and _BARE_ADDRESS.fullmatch(value.strip()):
+                hint = f"did you mean 'https://{value.strip()}'? " + hint
             self.error(
                 node.loc,
                 "bad-url",
                 f"'{name}' must be an http:// or https:// address, not '{value}'",
-                "copy the full address from the browser's address bar",
+                hint,
             )
             return None
         return value.strip()
@@ -227,6 +237,60 @@ class _Checker:
             "e.g. 2025-01-22",
         )
         return None
+
+
+#: Words contributors use for a value of a vocabulary, and the value they mean.
+_SYNONYMS = {
+    "people": "person",
+    "persons": "person",
+    "individual": "person",
+    "human": "person",
+    "organization": "organisation",
+    "organisations": "organisation",
+    "organizations": "organisation",
+    "org": "organisation",
+    "institution": "organisation",
+    "government": "organisation",
+    "agency": "organisation",
+    "company": "organisation",
+    "anon": "anonymous",
+    "unnamed": "anonymous",
+    "report": "document",
+    "doc": "document",
+    "newspaper": "media",
+    "outlet": "media",
+    "news": "media",
+    "press": "media",
+    "tv": "media",
+    "broadcaster": "media",
+    "true": "supported",
+    "correct": "supported",
+    "confirmed": "supported",
+    "verified": "supported",
+    "unknown": "unverified",
+    "unchecked": "unverified",
+    "unverifiable": "unverified",
+    "contested": "disputed",
+    "wrong": "false",
+    "incorrect": "false",
+    "support": "supports",
+    "contradict": "contradicts",
+    "refutes": "contradicts",
+    "background": "context",
+    "quotation": "quote",
+}
+#: An address as people copy it without its scheme: 'www.example.org/report'.
+_BARE_ADDRESS = re.compile(r"[\w-]+(\.[\w-]+)+(/\S*)?")
+
+
+def _closest_choice(value: str, choices: tuple[str, ...]) -> str | None:
+    """The value of a vocabulary that ``value`` most likely means, for "did you mean"."""
+    lowered = value.strip().lower()
+    if lowered in choices:
+        return lowered
+    if _SYNONYMS.get(lowered) in choices:
+        return _SYNONYMS[lowered]
+    return did_you_mean(value, choices)
 
 
 def _slug_suggestion(text: str) -> str:
@@ -257,7 +321,12 @@ def validate_sources(root: Node | None, file: str) -> tuple[dict[str, Source], l
         if entry is None:
             continue
         check.unknown_fields(entry, SOURCE_FIELDS, "a source")
-        id_node = check.required(entry, "id", "this source")
+        id_node = check.required(
+            entry,
+            "id",
+            "this source",
+            "add 'id: …': the name annotations use for it, e.g. id: hamish-de-bretton-gordon",
+        )
         source_id = check.slug(id_node, "source id")
         if source_id in RESERVED_NAMES and id_node is not None:
             check.error(
@@ -267,9 +336,19 @@ def validate_sources(root: Node | None, file: str) -> tuple[dict[str, Source], l
                 f"use a more specific id, e.g. '{source_id}-source'",
             )
             source_id = None
-        name = check.text(check.required(entry, "name", "this source"), "name")
+        name = check.text(
+            check.required(
+                entry, "name", "this source", "add 'name: …': the name the article gives it"
+            ),
+            "name",
+        )
         kind = check.choice(
-            check.required(entry, "kind", "this source"), "kind", SOURCE_KINDS, "bad-kind"
+            check.required(
+                entry, "kind", "this source", "add 'kind: …', one of: " + ", ".join(SOURCE_KINDS)
+            ),
+            "kind",
+            SOURCE_KINDS,
+            "bad-kind",
         )
         role = check.text(entry.get("role"), "role")
         url = check.url(entry.get("url"), "url")
@@ -300,7 +379,12 @@ def validate_annotation_file(
     if top is None:
         return None, check.problems
     check.unknown_fields(top, ("article", "annotations"), "the annotation file")
-    article = check.text(check.required(top, "article", "the annotation file"), "article")
+    article = check.text(
+        check.required(
+            top, "article", "the annotation file", f"add 'article: {slug}' as its first line"
+        ),
+        "article",
+    )
     if article is not None and article != slug:
         check.error(
             top.get("article").loc,  # type: ignore[union-attr]
@@ -311,7 +395,12 @@ def validate_annotation_file(
     annotations: list[Annotation] = []
     items = top.get("annotations")
     if items is None:
-        check.error(top.loc, "missing-field", "the annotation file has no 'annotations' list")
+        check.error(
+            top.loc,
+            "missing-field",
+            "the annotation file has no 'annotations' list",
+            "add the line 'annotations:' and the annotations ('- id: …') under it",
+        )
     elif isinstance(items, Scalar) and items.value is None:
         pass  # "annotations:" with nothing yet: a new article
     elif not isinstance(items, Sequence):
@@ -342,14 +431,24 @@ def _annotation(check: _Checker, item: Node) -> Annotation | None:
         return None
     before = len(check.problems)
     check.unknown_fields(entry, ALL_ANNOTATION_FIELDS, "an annotation")
-    id_node = check.required(entry, "id", "this annotation")
+    id_node = check.required(
+        entry,
+        "id",
+        "this annotation",
+        "start it with '- id: …', a name unique in this file, e.g. - id: casualties-40-percent",
+    )
     annotation_id = check.slug(id_node, "annotation id")
-    type_node = check.required(entry, "type", "this annotation")
+    type_node = check.required(entry, "type", "this annotation", _missing_type_hint(entry))
     kind = cast(
         "model.AnnotationType | None",
         check.choice(type_node, "type", ANNOTATION_TYPES, "bad-type"),
     )
-    quote_node = check.required(entry, "quote", "this annotation")
+    quote_node = check.required(
+        entry,
+        "quote",
+        "this annotation",
+        "add 'quote: …': the passage of the article, copied as it reads there",
+    )
     quote = check.text(quote_node, "quote", allow_empty=True)
     if quote is not None and not quote.strip():
         check.error(
@@ -362,27 +461,32 @@ def _annotation(check: _Checker, item: Node) -> Annotation | None:
     prefix = check.text(entry.get("prefix"), "prefix")
     suffix = check.text(entry.get("suffix"), "suffix")
     note = check.text(entry.get("note"), "note")
-    tags = check.text_list(entry.get("tags"), "tags") or ()
+    tags_node = entry.get("tags")
+    tags = () if _comma_list(check, tags_node, "tags") else check.text_list(tags_node, "tags") or ()
 
     if kind is not None:
+        needed = REQUIRED_BY_TYPE[kind]
+        replaced = False  # a "who" field of another type stands for the missing one
         for name in ALL_ANNOTATION_FIELDS:
             if name in COMMON_ANNOTATION_FIELDS or name in FIELDS_BY_TYPE[kind]:
                 continue
-            if entry.get(name) is not None:
+            value_node = entry.get(name)
+            if value_node is not None:
                 owner = next(t for t, fields in FIELDS_BY_TYPE.items() if name in fields)
+                advice = _misplaced_field_hint(name, kind, value_node, entry)
+                replaced = replaced or (name in _WHO.values() and entry.get(needed) is None)
                 check.error(
                     entry.key_loc(name),
                     "field-not-allowed",
                     f"'{name}' is not allowed on a {kind} (only on a {owner})",
-                    _type_field_hint(kind),
+                    f"{advice}\n{_type_field_hint(kind)}",
                 )
-        needed = REQUIRED_BY_TYPE[kind]
-        if entry.get(needed) is None:
+        if entry.get(needed) is None and not (replaced and needed != "status"):
             check.error(
                 entry.loc,
                 "missing-field",
                 f"this {kind} has no '{needed}'",
-                _type_field_hint(kind),
+                _MISSING_HINTS[kind],
             )
 
     status = check.choice(entry.get("status"), "status", STATUSES, "bad-status")
@@ -414,6 +518,71 @@ def _annotation(check: _Checker, item: Node) -> Annotation | None:
     )
 
 
+#: The field that names who is behind an annotation, by type.
+_WHO = {"claim": "attributed_to", "quote": "speaker", "source": "source"}
+_MISSING_HINTS = {
+    "claim": "add 'status: …', the verdict on the claim, one of: "
+    + ", ".join(STATUSES)
+    + " (unverified: not checked, or cannot be checked yet)",
+    "quote": "add 'speaker: …': the source id of who said these words, as registered in "
+    "annotations/sources.yml",
+    "source": "add 'source: …': the source id of who this passage names, as registered in "
+    "annotations/sources.yml",
+}
+
+
+def _missing_type_hint(entry: Mapping) -> str:
+    """Which type an annotation without one is, judging by its other fields."""
+    for kind, fields in FIELDS_BY_TYPE.items():
+        present = next((f for f in fields if entry.get(f) is not None), None)
+        if present is not None:
+            return f"it has '{present}', so it is a {kind}: add 'type: {kind}'"
+    return "add 'type: claim', 'type: quote' or 'type: source'"
+
+
+def _misplaced_field_hint(name: str, kind: str, node: Node, entry: Mapping) -> str:
+    """What to write instead of a field that belongs to another type of annotation."""
+    if name in _WHO.values():
+        right = _WHO[kind]
+        why = {
+            "claim": "a claim names who makes it with 'attributed_to'",
+            "quote": "a quote names who said it with 'speaker'",
+            "source": "a source annotation names its source with 'source'",
+        }[kind]
+        if entry.get(right) is not None:
+            return f"delete this line: {why}, and this one has it already"
+        items = node.items if isinstance(node, Sequence) else [node]
+        ids = [str(i.value) for i in items if isinstance(i, Scalar) and i.value is not None]
+        if right == "attributed_to":
+            return f"{why}: write attributed_to: [{', '.join(ids)}]"
+        if len(ids) == 1:
+            return f"{why}: write {right}: {ids[0]}"
+        return f"{why}, a single source id"
+    if name == "status":
+        return (
+            "delete this line: only a claim gets a verdict. To judge what the passage "
+            "says, annotate it as a claim too (type: claim), with an id of its own"
+        )
+    return (
+        "delete it here: evidence backs a claim. To cite it, annotate the passage as a "
+        "claim too (type: claim), with an id of its own"
+    )
+
+
+def _comma_list(check: _Checker, node: Node | None, name: str) -> bool:
+    """``tags: a, b`` (a list written without brackets): one error, with the list to write."""
+    if not (isinstance(node, Scalar) and isinstance(node.value, str) and "," in node.value):
+        return False
+    parts = [part.strip() for part in node.value.split(",") if part.strip()]
+    check.error(
+        node.loc,
+        "list-without-brackets",
+        f"'{node.value}' is read as one value: a list of several needs brackets",
+        f"write {name}: [{', '.join(parts)}]",
+    )
+    return True
+
+
 def _type_field_hint(kind: str) -> str:
     return {
         "claim": "a claim has 'status' (required), 'attributed_to' and 'evidence'",
@@ -423,7 +592,13 @@ def _type_field_hint(kind: str) -> str:
 
 
 def _source_ref(check: _Checker, node: Node | None, name: str, refs: list[SourceRef]) -> str | None:
-    value = check.slug(node, f"{name} (a source id)", "bad-id")
+    value = check.slug(
+        node,
+        f"{name} (a source id)",
+        "bad-id",
+        "name the source by its id in annotations/sources.yml (lowercase letters, digits "
+        "and single hyphens)",
+    )
     if value is not None and node is not None:
         refs.append(SourceRef(value, name, node.loc))
     return value
@@ -432,7 +607,7 @@ def _source_ref(check: _Checker, node: Node | None, name: str, refs: list[Source
 def _source_refs(
     check: _Checker, node: Node | None, name: str, refs: list[SourceRef]
 ) -> tuple[str, ...]:
-    if node is None:
+    if node is None or _comma_list(check, node, name):
         return ()
     items = node.items if isinstance(node, Sequence) else [node]
     if isinstance(node, Mapping):
@@ -450,10 +625,19 @@ def _evidence_list(check: _Checker, node: Node | None) -> tuple[Evidence, ...]:
     if node is None:
         return ()
     if not isinstance(node, Sequence):
+        example = node.get("url") if isinstance(node, Mapping) else node
+        url = example.value if isinstance(example, Scalar) else None
+        example_url = url if isinstance(url, str) else "https://…"
         check.error(
             node.loc,
             "wrong-type",
             f"'evidence' must be a list ('- url: …' items), not {_type_name(node)}",
+            (
+                "put '- ' before the first field of each piece of evidence:"
+                if isinstance(node, Mapping)
+                else "write each piece of evidence as an item of the list:"
+            )
+            + f"\nevidence:\n  - url: {example_url}",
         )
         return ()
     found = []
@@ -462,7 +646,12 @@ def _evidence_list(check: _Checker, node: Node | None) -> tuple[Evidence, ...]:
         if entry is None:
             continue
         check.unknown_fields(entry, EVIDENCE_FIELDS, "an evidence item")
-        url = check.url(check.required(entry, "url", "this evidence item"), "url")
+        url = check.url(
+            check.required(
+                entry, "url", "this evidence item", "add 'url: https://…': the page's address"
+            ),
+            "url",
+        )
         title = check.text(entry.get("title"), "title")
         stance = check.choice(entry.get("stance"), "stance", STANCES, "bad-stance")
         if url is not None:

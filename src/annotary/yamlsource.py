@@ -23,6 +23,15 @@ MAX_NODES = 200_000
 #: Upper bound on nesting; nothing in the format is deeper than 6.
 MAX_DEPTH = 64
 
+#: Characters no annotation needs, that YAML lets in through escapes ("\x07", "\0",
+#: "\ud800") and that would corrupt what is built from them: C0 controls but tab and
+#: line feed, DEL, C1 controls and lone surrogates (which cannot even be written out
+#: as UTF-8). :mod:`annotary.archive` refuses the same characters in a file's bytes.
+BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+#: The parser of the limits pre-pass: libyaml's, in C, when PyYAML was built with it.
+_EVENT_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 ScalarValue = str | int | float | bool | None | datetime.date | datetime.datetime
 
 
@@ -136,11 +145,17 @@ def parse_yaml(text: str, file: str, line_offset: int = 0) -> tuple[Node | None,
     tabs = find_tabs(text, file, line_offset)
     if tabs:
         return None, tabs
+    beyond = _beyond_limits(text, file, line_offset)
+    if beyond is not None:
+        return None, [beyond]
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_problem(exc, file, line_offset)]
-    except yaml.YAMLError as exc:  # e.g. a ReaderError for a control character
+        explained = _explain_syntax(text, exc, file, line_offset)
+        return None, [explained or _syntax_problem(exc, file, line_offset)]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        return None, [_reader_problem(exc, text, file, line_offset)]
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, [
             error(_location(file, mark, line_offset), "yaml-syntax", f"not valid YAML: {exc}")
@@ -155,8 +170,99 @@ def parse_yaml(text: str, file: str, line_offset: int = 0) -> tuple[Node | None,
     try:
         node = builder.build(root, 0)
     except _TooLarge as exc:
-        return None, [error(exc.loc, "yaml-too-large", str(exc))]
+        return None, [error(exc.loc, exc.code, str(exc), exc.hint)]
     return node, builder.problems
+
+
+def _beyond_limits(text: str, file: str, line_offset: int) -> Diagnostic | None:
+    """The first place where the document passes a limit, found from its parse events.
+
+    Composing is where a hostile file costs: PyYAML's composer recurses once per
+    level (a ``[[[[…`` file overflows the stack), its pure-Python scanner takes
+    time quadratic in the nesting of ``[`` and ``{``, and aliases let a few lines
+    stand for millions of nodes ("billion laughs"). The events are a flat
+    stream, here read with libyaml's C parser when PyYAML has it, so this pass
+    stops at the first node past :data:`MAX_DEPTH` or :data:`MAX_NODES` (counting
+    each alias as the size of what it repeats), or at an alias inside its own
+    anchor, in milliseconds and in memory bounded by the file. A syntax error is
+    left to the composer, whose messages come with hints.
+    """
+    depth = 0
+    total = 0
+    open_nodes: list[tuple[str | None, int]] = []  # (anchor, total before it) per open node
+    sizes: dict[str, int] = {}
+    try:
+        for event in yaml.parse(text, Loader=_EVENT_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for anchor, _ in open_nodes):
+                    return error(
+                        _event_location(file, event.start_mark, line_offset),
+                        "yaml-recursive-alias",
+                        f"the alias '*{event.anchor}' is inside its own anchor "
+                        f"'&{event.anchor}': it would repeat itself forever",
+                    )
+                total += sizes.get(str(event.anchor), 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                total += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return error(
+                        _event_location(file, event.start_mark, line_offset),
+                        "yaml-too-deep",
+                        f"YAML nested more than {MAX_DEPTH} levels deep",
+                    )
+                open_nodes.append((event.anchor, total))
+                total += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                anchor, before = open_nodes.pop()
+                if anchor is not None:
+                    sizes[anchor] = total - before
+            else:
+                continue
+            if total > MAX_NODES:
+                return error(
+                    _event_location(file, event.start_mark, line_offset),
+                    "yaml-too-large",
+                    f"YAML expands to more than {MAX_NODES:,} values (anchors and aliases?)",
+                    "write the values out; an annotation file has no use for '&' and '*'",
+                )
+    except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem):  # libyaml's own limit (1,000)
+            return error(
+                _event_location(file, exc.problem_mark, line_offset),
+                "yaml-too-deep",
+                f"YAML nested more than {MAX_DEPTH} levels deep",
+            )
+    except yaml.YAMLError:
+        pass
+    return None
+
+
+def _event_location(file: str, mark: object, line_offset: int) -> Location:
+    """:func:`_location` of a mark from either parser (libyaml's has its own class)."""
+    line, column = getattr(mark, "line", 0), getattr(mark, "column", 0)
+    return Location(file, int(line) + 1 + line_offset, int(column) + 1)
+
+
+def _reader_problem(
+    exc: yaml.reader.ReaderError, text: str, file: str, line_offset: int
+) -> Diagnostic:
+    """A character the YAML reader refuses, at its line and column (PyYAML gives an offset)."""
+    position = max(0, min(int(exc.position), len(text)))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = exc.character
+    code = ord(character) if isinstance(character, str) else int(character)
+    return error(
+        Location(file, line + line_offset, column),
+        "yaml-syntax",
+        f"not valid YAML: the character U+{code:04X} is not allowed in a YAML file",
+        "delete it: it is a control character, invisible in most editors",
+    )
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, file: str, line_offset: int) -> Diagnostic:
@@ -185,9 +291,15 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str, line_offset: int) -> D
 
 
 class _TooLarge(Exception):
-    def __init__(self, loc: Location, message: str) -> None:
+    """Stops building: the document is past a limit, or holds what no value may hold."""
+
+    def __init__(
+        self, loc: Location, message: str, code: str = "yaml-too-large", hint: str | None = None
+    ) -> None:
         super().__init__(message)
         self.loc = loc
+        self.code = code
+        self.hint = hint
 
 
 class _Builder:
@@ -211,7 +323,9 @@ class _Builder:
                 f"YAML expands to more than {MAX_NODES:,} values (anchors and aliases?)",
             )
         if depth > MAX_DEPTH:
-            raise _TooLarge(self.loc(node), f"YAML nested more than {MAX_DEPTH} levels deep")
+            raise _TooLarge(
+                self.loc(node), f"YAML nested more than {MAX_DEPTH} levels deep", "yaml-too-deep"
+            )
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -225,10 +339,18 @@ class _Builder:
         except ValueError:  # e.g. a date like 2026-13-45: let the field's check say so
             value = node.value
         except yaml.YAMLError as exc:
-            self.problems.append(
-                error(self.loc(node), "yaml-syntax", f"value cannot be read: {exc}")
-            )
+            self.problems.append(_unreadable_value(self.loc(node), node, exc))
             value = node.value
+        bad = BAD_CHARACTERS.search(node.value) if isinstance(node.value, str) else None
+        if bad is not None:
+            # only an escape gets here ("\x07", "\ud800"): the reader refuses the raw bytes
+            raise _TooLarge(
+                self.loc(node),
+                f"a value holds the character U+{ord(bad.group()):04X}, a control character "
+                "or half of a surrogate pair, which no text of the archive may contain",
+                "bad-character",
+                "delete the escape sequence ('\\x..', '\\u....', '\\0') from the quoted text",
+            )
         return Scalar(self.loc(node), value, node.style or "", str(node.value))
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping:
@@ -277,3 +399,327 @@ def to_plain(node: Node) -> object:
     if isinstance(node, Sequence):
         return [to_plain(item) for item in node.items]
     return {str(k.value): to_plain(v) for k, v in node.entries}
+
+
+# --- syntax errors told in a contributor's terms --------------------------------------
+#
+# PyYAML and libyaml describe a syntax error by the parser's state ("expected <block
+# end>, but found '?'", "did not find expected key"), often at the line after the
+# mistake. The usual mistakes of a first-time contributor (a field indented one space
+# off, an item out of line, a value that needed quotes, a quote never closed) are
+# recognised here from the error's marks and the shape of the lines, and told as
+# what to do. What is not recognised keeps the parser's own words.
+
+#: What YAML makes of a plain value that starts with this character.
+_SPECIAL_STARTS: dict[str, str] = {
+    "*": "a reference to an anchor (an alias)",
+    "&": "the name of an anchor",
+    "!": "a type tag",
+    "[": "a list",
+    "{": "a group of fields",
+    '"': "a quoted value that ends at the next '\"'",
+    "'": 'a quoted value that ends at the next "\'"',
+    "|": "the start of a block of lines",
+    ">": "the start of a block of lines",
+    "%": "a directive",
+    "@": "a reserved character",
+    "`": "a reserved character",
+    "-": "a list item",
+    "?": "a complex key",
+}
+_KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(?=[ \t]|$)")
+_DASH = re.compile(r"-(?: +|$)")
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#.*)?")
+
+
+@dataclass(frozen=True)
+class _Line:
+    """The shape of one line: how it is indented and what it starts."""
+
+    number: int  #: counting from 1
+    indent: int  #: spaces before its first character
+    dash: int | None  #: column of a leading '- ' (from 0), if any
+    col: int  #: column of what follows the '- ' (or of the first character)
+    key: str | None  #: the field name, when the line (after any '- ') is 'name: …'
+    colon: int  #: column of that field's ':'; -1 without a field
+    value: str  #: what follows 'name: ' (or the '- '), stripped
+    value_col: int  #: column where the value starts
+
+    @property
+    def opens(self) -> bool:
+        """'name:' alone on its line: what follows, further in, is its value."""
+        return self.key is not None and (not self.value or self.value.startswith("#"))
+
+    @property
+    def label(self) -> str:
+        field = f"{self.key}:" if self.key else ""
+        return f"'- {field}'" if self.dash is not None else f"'{field}'"
+
+
+def _shape(number: int, line: str) -> _Line | None:
+    stripped = line.lstrip(" ")
+    if not stripped.strip() or stripped.startswith("#"):
+        return None
+    indent = len(line) - len(stripped)
+    dash = None
+    col = indent
+    dash_match = _DASH.match(stripped)
+    if dash_match:
+        dash = indent
+        col = indent + dash_match.end()
+    rest = line[col:]
+    key_match = _KEY.match(rest)
+    key = key_match.group(1) if key_match else None
+    colon = col + key_match.end() - 1 if key_match else -1
+    after = line[colon + 1 :] if key_match else rest
+    value = after.strip()
+    value_col = len(line) - len(after.lstrip()) if value else len(line)
+    return _Line(number, indent, dash, col, key, colon, value, value_col)
+
+
+def _structure(lines: list[str], before: int) -> list[_Line]:
+    """The lines before line ``before`` that start a field or an item (not a value's text)."""
+    found: list[_Line] = []
+    block_col: int | None = None
+    for index, raw in enumerate(lines[: before - 1]):
+        if block_col is not None:
+            if not raw.strip() or len(raw) - len(raw.lstrip(" ")) > block_col:
+                continue  # a line of a 'note: |' block
+            block_col = None
+        line = _shape(index + 1, raw)
+        if line is None or (line.key is None and line.dash is None):
+            continue
+        found.append(line)
+        if line.key is not None and _BLOCK_HEADER.fullmatch(line.value):
+            block_col = line.col
+    return found
+
+
+def _open_lines(structure: list[_Line]) -> list[_Line]:
+    """The last line, then each less indented one before it: what a new line may join."""
+    chain: list[_Line] = []
+    for line in reversed(structure):
+        if not chain or line.indent < chain[-1].indent:
+            chain.append(line)
+            if line.indent == 0:
+                break
+    return chain
+
+
+def _spaces(n: int) -> str:
+    return "1 space" if n == 1 else f"{n} spaces"
+
+
+def _quoted(value: str) -> str:
+    """``value`` as a quoted YAML value that a contributor can paste."""
+    if '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return _single_quoted(value)
+
+
+def _unreadable_value(loc: Location, node: yaml.ScalarNode, exc: yaml.YAMLError) -> Diagnostic:
+    """A value YAML cannot build: in practice, one that starts with '!' (a type tag)."""
+    tag = str(node.tag)
+    if tag.startswith("!") and not tag.startswith("!!") and not node.style:
+        written = f"{tag} {node.value}".strip()
+        return error(
+            loc,
+            "yaml-syntax",
+            "this value starts with '!', which YAML reads as a type tag",
+            f"Put the whole value in quotes: {_quoted(written)}",
+        )
+    return error(loc, "yaml-syntax", f"value cannot be read: {exc}")
+
+
+def _single_quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _explain_syntax(
+    text: str, exc: yaml.MarkedYAMLError, file: str, line_offset: int
+) -> Diagnostic | None:
+    """The contributor's mistake behind a syntax error, and what to do; None if not known."""
+    lines = text.splitlines()
+    problem = str(exc.problem or "")
+    context = str(exc.context or "")
+    mark, context_mark = exc.problem_mark, exc.context_mark
+    if mark is None:
+        return None
+
+    def at(line: _Line, column: int) -> Location:
+        return Location(file, line.number + line_offset, column + 1)
+
+    def line_at(number: int) -> _Line | None:
+        return _shape(number, lines[number - 1]) if 0 < number <= len(lines) else None
+
+    if context_mark is not None and ("quoted scalar" in context or "flow" in context):
+        opened = line_at(context_mark.line + 1)
+        if opened is not None and opened.key is not None:
+            start = opened.value[:1]
+            if start in ("'", '"') and "end of stream" in problem:
+                return error(
+                    at(opened, opened.value_col),
+                    "yaml-syntax",
+                    f"the {start} that opens the value of '{opened.key}' is never closed",
+                    f"Close the value with a {start} at its end: {opened.key}: "
+                    + _quoted(opened.value[1:].rstrip(start + " ")),
+                )
+            if start in ("[", "{") and "flow" in context:
+                close, what = ("]", "list") if start == "[" else ("}", "group of fields")
+                return error(
+                    at(opened, opened.value_col),
+                    "yaml-syntax",
+                    f"the {what} that '{opened.key}' opens with '{start}' is not closed",
+                    f"Close it with '{close}' on the same line: {opened.key}: "
+                    f"{opened.value.rstrip(', ')}{close}",
+                )
+
+    line = line_at(mark.line + 1)
+    if line is None:
+        return None
+    in_value = line.key is not None and mark.column > line.colon
+    start = line.value[:1]
+    if in_value and start == '"' and "escape" in problem:
+        return error(
+            at(line, mark.column),
+            "yaml-syntax",
+            f"the value of '{line.key}' has a backslash, which starts an escape inside \"…\"",
+            f"Use single quotes, where a backslash is only a backslash: {line.key}: "
+            + _single_quoted(line.value[1:].rstrip('"')),
+        )
+    if in_value and start in _SPECIAL_STARTS and (start not in "-?" or line.value[1:2] in " "):
+        hint = f"Put the whole value in quotes: {line.key}: {_quoted(line.value)}"
+        if line.key in ("quote", "prefix", "suffix") and "*" in line.value:
+            plain = re.sub(r"\*+", "", line.value).strip()
+            if plain[:1] in _SPECIAL_STARTS:
+                plain = _quoted(plain)
+            hint += (
+                "\nBetter, copy the text as the page shows it, without the Markdown '*' "
+                f"marks: {line.key}: {plain}"
+            )
+        return error(
+            at(line, line.value_col),
+            "yaml-syntax",
+            f"the value of '{line.key}' starts with '{start}', which YAML reads as "
+            + _SPECIAL_STARTS[start],
+            hint,
+        )
+    if in_value and "mapping values are not allowed" in problem:
+        return error(
+            at(line, mark.column),
+            "yaml-syntax",
+            f"the value of '{line.key}' contains ': ', which YAML reads as the start of "
+            "another field",
+            f"A value that contains ': ' must be quoted: {line.key}: {_quoted(line.value)}",
+        )
+    if context_mark is not None and "simple key" in context and "':'" in problem:
+        stray = line_at(context_mark.line + 1)
+        if stray is not None and stray.key is None and stray.dash is None:
+            return _explain_stray_line(lines, stray, file, line_offset)
+    if not in_value and mark.column in (line.indent, line.colon):
+        return _explain_indentation(lines, line, file, line_offset)
+    return None
+
+
+def _explain_stray_line(
+    lines: list[str], stray: _Line, file: str, line_offset: int
+) -> Diagnostic | None:
+    """A line that is not 'name: value': a field without its colon, or a value run on."""
+    structure = _structure(lines, stray.number)
+    where = Location(file, stray.number + line_offset, stray.indent + 1)
+    before = structure[-1] if structure else None
+    if before is None or before.key is None or before.opens or stray.indent > before.col:
+        return error(
+            where,
+            "yaml-syntax",
+            "this line is not a field: a field is written 'name: value'",
+            "Add the ':' after the field's name, or delete the line if it is left over.",
+        )
+    return error(
+        where,
+        "yaml-syntax",
+        f"this line is not a field ('name: value'), nor indented to continue the value "
+        f"of '{before.key}' (line {before.number + line_offset})",
+        "If it is a field, add the ':' after its name. If it continues the value of "
+        f"'{before.key}:', indent it further than '{before.key}:', or write the value "
+        f"as a block of lines:\n{before.key}: |\n  {before.value}\n  {stray.value}",
+    )
+
+
+def _explain_indentation(
+    lines: list[str], line: _Line, file: str, line_offset: int
+) -> Diagnostic | None:
+    """A field or an item that does not line up with the ones it belongs with."""
+    structure = _structure(lines, line.number)
+    chain = _open_lines(structure)
+    list_name = "sources" if file.endswith("sources.yml") else "annotations"
+    if not chain:
+        return None
+    first = structure[0]
+    if first.dash is not None and line.dash is None and line.indent <= first.indent:
+        return error(
+            Location(file, first.number + line_offset, first.indent + 1),
+            "yaml-indentation",
+            f"the file starts with a list item, so '{line.key}:' on line "
+            f"{line.number + line_offset} cannot follow it",
+            f"Move the item that starts here below the line '{list_name}:', with the "
+            "other items; the file itself starts with its fields, not with an item.",
+        )
+    before = chain[0]
+    if line.dash is None:
+        fields = [c for c in chain if c.key is not None]
+        if (before.opens and line.indent > before.col) or not fields:
+            return None
+        if any(c.col == line.indent for c in fields):
+            return None
+        target = min(fields, key=lambda c: (abs(c.col - line.indent), -c.col))
+        message = (
+            f"{line.label} is indented {_spaces(line.indent)}, but '{target.key}:' above "
+            f"it (line {target.number + line_offset}) is indented {target.col}"
+        )
+        hint = (
+            "Fields of the same item start at the same column: indent "
+            f"{line.label} by {_spaces(target.col)}, like '{target.key}:'."
+        )
+        if line.indent > target.col:
+            hint += " Indented further, it reads as part of the value above it."
+    else:
+        if before.opens and line.indent >= before.col:
+            return None
+        items = [c for c in chain if c.dash is not None]
+        if any(c.indent == line.indent for c in items):
+            return None
+        if items:
+            target = min(items, key=lambda c: (abs(c.indent - line.indent), -c.indent))
+            message = (
+                f"{line.label} is indented {_spaces(line.indent)}, but the '- ' of the item "
+                f"above it (line {target.number + line_offset}) is indented {target.indent}"
+            )
+            hint = (
+                "The items of a list start at the same column: indent "
+                f"{line.label} by {_spaces(target.indent)}, like line "
+                f"{target.number + line_offset}"
+            )
+            if line.key is not None and target.key is not None:
+                hint += f", and the fields under it by {target.col}"
+            hint += "."
+        elif not any(c.key == list_name for c in structure):
+            message = f"{line.label} starts an item, but there is no '{list_name}:' line above it"
+            hint = f"Add the line '{list_name}:', not indented, just before the first '- '."
+        elif before.key is not None:
+            message = (
+                f"{line.label} is not under a field: '{before.key}:' "
+                f"(line {before.number + line_offset}) has a value already"
+            )
+            hint = (
+                "A list goes under a field name alone on its line (e.g. 'evidence:'), "
+                "indented further than that name."
+            )
+        else:
+            return None
+    return error(
+        Location(file, line.number + line_offset, line.indent + 1),
+        "yaml-indentation",
+        message,
+        hint,
+    )
