@@ -91,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     imp_html.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
     imp_html.add_argument("--slug", help="the file name to use (default: from the title)")
 
+    hyp = sub.add_parser(
+        "import-hypothesis",
+        help="add annotations from a Hypothesis export (API search result) to an article",
+    )
+    hyp.add_argument("file", type=Path, help='the JSON file: {"rows": [...]}')
+    hyp.add_argument("--article", required=True, help="the slug of the article annotated")
+
     new = sub.add_parser("new", help="start an article by hand: its skeleton and annotation file")
     new.add_argument("slug", help="the file name: lowercase letters, digits, single hyphens")
     new.add_argument("--title", required=True)
@@ -136,6 +143,8 @@ def _main(args: Sequence[str] | None) -> int:
         return _import_text(root, options)
     if command == "import-html":
         return _import_html(root, options)
+    if command == "import-hypothesis":
+        return _import_hypothesis(root, options)
     if command == "new":
         return _new(root, options)
     if command == "schema":
@@ -334,6 +343,27 @@ def _import_html(root: Path, options: argparse.Namespace) -> int:
         print(f"annotary: {source}: {exc}", file=sys.stderr)
         return 1
     return _write_article(root, imported)
+
+
+def _import_hypothesis(root: Path, options: argparse.Namespace) -> int:
+    """Exit 0: every row imported; 1: some rows reported (or nothing written)."""
+    from .hypothesis_import import HypothesisImportError, import_hypothesis_file
+
+    if _bad_slug(options.article):
+        return 2
+    try:
+        written, problems = import_hypothesis_file(root, options.file, options.article)
+    except HypothesisImportError as exc:
+        print(f"annotary: {exc}", file=sys.stderr)
+        return 1
+    for line in problems:
+        print(f"{options.file}: {line}", file=sys.stderr)
+    print(
+        f"annotary import-hypothesis: {written} added to annotations/{options.article}.yml, "
+        f"{len(problems)} row(s) not imported",
+        file=sys.stderr,
+    )
+    return 1 if problems else 0
 
 
 def _new(root: Path, options: argparse.Namespace) -> int:

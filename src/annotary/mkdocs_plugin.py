@@ -22,6 +22,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, InclusionLevel
 
+from . import w3c
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
 from .links import links_for_page_url
 from .markup import MarkdownConfig
@@ -161,11 +162,53 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             )
         return rendered
 
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """The W3C Web Annotation exports: one collection per article, one for the archive."""
+        if not self.config.enabled or self.checked is None:
+            return
+        if not config.site_url:
+            log.warning("annotary: no site_url in mkdocs.yml; the W3C exports need one")
+            return
+        write_w3c_exports(
+            self.checked,
+            root=Path(config.config_file_path).parent,
+            site_dir=Path(config.site_dir),
+            site_url=config.site_url,
+            directory_urls=config.use_directory_urls,
+        )
+
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         head = self.head.get(page.file.src_uri)
         if not head:
             return None
         return output.replace("</head>", head + "</head>", 1)
+
+
+def write_w3c_exports(
+    checked: CheckedArchive, *, root: Path, site_dir: Path, site_url: str, directory_urls: bool
+) -> None:
+    provenance = {
+        slug: found
+        for slug in checked.archive.annotation_files
+        if (found := w3c.git_provenance(root, f"annotations/{slug}.yml")) is not None
+    }
+    for slug, placed in sorted(checked.placed.items()):
+        document = w3c.article_collection(
+            placed,
+            checked.archive.articles[slug],
+            checked.archive,
+            site_url=site_url,
+            article_url=w3c.article_url(site_url, slug, directory_urls=directory_urls),
+            provenance=provenance.get(slug),
+            directory_urls=directory_urls,
+        )
+        path = site_dir / w3c.article_collection_path(slug, directory_urls=directory_urls)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(w3c.dumps(document), encoding="utf-8")
+    archive = w3c.archive_collection(
+        checked, site_url=site_url, directory_urls=directory_urls, provenance=provenance
+    )
+    (site_dir / w3c.archive_collection_path()).write_text(w3c.dumps(archive), encoding="utf-8")
 
 
 def article_slug(src_uri: str) -> str | None:

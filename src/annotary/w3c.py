@@ -1,0 +1,503 @@
+"""The archive's annotations as W3C Web Annotations (JSON-LD), for other tools.
+
+Every article gets an ``AnnotationCollection`` of its annotations
+(``articles/<slug>/annotations.jsonld``), and the site one of all of them
+(``annotations.jsonld``). The builders here are pure: they read the placed
+archive and return plain dicts; :func:`dumps` turns one into the file's text.
+Only :func:`git_provenance` does I/O (it asks git who wrote a file, and when).
+
+How an annotation is written
+----------------------------
+
+``id``
+    The permalink of its highlight, ``{article_url}#{annotation_id}``: stable
+    as long as the annotation keeps its id.
+``motivation``
+    ``assessing`` for a claim (the archive assesses it), ``identifying`` for a
+    quote (it identifies who speaks) and a source (it identifies who is cited).
+``body``, in this order
+    * claims: ``TextualBody`` ``purpose: assessing``, value the status
+      (``supported``, ``unverified``, ``disputed``, ``misleading``, ``false``);
+    * the note: ``TextualBody`` ``purpose: commenting``, ``format: text/markdown``,
+      value the note's Markdown as written;
+    * each source the annotation names (a quote's speaker, a source's source,
+      a claim's ``attributed_to``): a ``SpecificResource`` ``purpose:
+      identifying`` whose ``source`` is the source's page on the site,
+      ``{site_url}sources/<id>/`` (``label``: the source's name). The Web
+      Annotation model puts a purpose only on a SpecificResource or a
+      TextualBody, never on a plain web resource, hence the wrapper;
+    * each tag: ``TextualBody`` ``purpose: tagging``;
+    * each evidence link: ``SpecificResource`` ``purpose: linking`` whose
+      ``source`` is the evidence's address (``label``: its title), with its
+      stance as ``annotary:stance``.
+``target``
+    A ``SpecificResource`` on the article's page with two selectors for the
+    same passage: a ``TextQuoteSelector`` (``exact``, and up to 32 code points
+    of ``prefix``/``suffix``) and a ``TextPositionSelector`` (``start``/``end``
+    in code points), both over the article's *visible text* (see the annotation
+    format: markup removed, runs of white space one space), the text that
+    ``annotary anchors`` reports offsets in.
+
+Orphans and ambiguous quotes (not placed in the current text) are still
+exported, so that nothing the archive says is lost, but with only a
+``TextQuoteSelector`` made of the annotation's own ``quote``/``prefix``/
+``suffix``: a position would be a guess.
+
+The ``annotary:`` extension
+---------------------------
+
+What the Web Annotation vocabulary cannot say is said by three extension
+properties, in the namespace ``https://annotary.invalid/ns#`` (the project's
+``.invalid`` base, as in the JSON Schemas' ``$id``: reserved, never anyone
+else's) declared in an extra ``@context`` entry after the standard one:
+``"@context": ["http://www.w3.org/ns/anno.jsonld", {"annotary": "…/ns#"}]``.
+The W3C model allows exactly this (an array whose first context is the
+annotation context) and the W3C conformance schemas accept it.
+
+``annotary:annotationType``
+    ``claim``, ``quote`` or ``source``: a quote and a source share a motivation.
+``annotary:anchorState``
+    ``exact`` (placed verbatim), ``drifted`` (placed at the closest passage: the
+    article changed; the selectors give the *current* passage), ``orphan`` or
+    ``ambiguous`` (not placed: no ``TextPositionSelector``). This is how a
+    consumer tells an orphan apart.
+``annotary:stance``
+    On an evidence body: ``supports``, ``contradicts`` or ``context``.
+
+Provenance (``creator``, ``created``, ``modified``) is only ever what git
+says about the annotation file (see :func:`git_provenance`), and it is put on
+the article's collection, not on each annotation: the history of a file says
+who wrote the file and when, not when each of its annotations was added.
+Nothing is made up when git is missing, the checkout shallow or the file new.
+
+Output is deterministic: keys in a fixed, readable order, annotations in file
+order (articles by slug), no timestamps of the build; two builds of the same
+commit give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import quote, urlsplit
+
+from .links import Links
+from .placement import CONTEXT_CHARS, context
+
+if TYPE_CHECKING:
+    from .model import Annotation, Archive, Article
+    from .pipeline import CheckedArchive
+    from .placement import PlacedArticle, Placement
+
+__all__ = [
+    "ANNOTARY_NAMESPACE",
+    "ANNO_CONTEXT",
+    "COLLECTION_FILE",
+    "CONTEXT",
+    "MOTIVATIONS",
+    "Provenance",
+    "archive_collection",
+    "archive_collection_path",
+    "article_annotations",
+    "article_collection",
+    "article_collection_path",
+    "article_url",
+    "dumps",
+    "git_provenance",
+    "standalone",
+]
+
+ANNO_CONTEXT: Final = "http://www.w3.org/ns/anno.jsonld"
+ANNOTARY_NAMESPACE: Final = "https://annotary.invalid/ns#"
+#: The ``@context`` of every document written: the W3C one, then our extension prefix.
+CONTEXT: Final[list[Any]] = [ANNO_CONTEXT, {"annotary": ANNOTARY_NAMESPACE}]
+#: The name of the collection files.
+COLLECTION_FILE: Final = "annotations.jsonld"
+MOTIVATIONS: Final[Mapping[str, str]] = {
+    "claim": "assessing",
+    "quote": "identifying",
+    "source": "identifying",
+}
+_GENERATOR: Final = {"type": "Software", "name": "Annotary"}
+# Characters left as they are when an address is made a URI: RFC 3986's
+# reserved and unreserved ones, and '%' (already percent-encoded bytes).
+_URI_SAFE: Final = "!#$%&'()*+,/:;=?@[]~-._"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What git says about one annotation file.
+
+    Attributes:
+        created: Author date (ISO 8601, with offset) of the first commit of the file.
+        modified: Author date of the last commit; ``None`` when the working copy
+            differs from it (the file was changed since: when is unknown).
+        creators: Author names, in order of first contribution.
+    """
+
+    created: str | None
+    modified: str | None
+    creators: tuple[str, ...]
+
+
+# --- addresses ---------------------------------------------------------------
+
+
+def _site_root(site_url: str) -> str:
+    """``site_url`` as an absolute http(s) URI ending with ``/``."""
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"site_url must be an absolute http:// or https:// address, not {site_url!r} "
+            "(set site_url in mkdocs.yml)"
+        )
+    root = _as_uri(site_url)
+    return root if root.endswith("/") else root + "/"
+
+
+def _as_uri(address: str) -> str:
+    """An IRI (or a sloppy address) as a URI: other characters percent-encoded (UTF-8)."""
+    return quote(address.strip(), safe=_URI_SAFE)
+
+
+def _links(site_url: str, directory_urls: bool) -> Links:
+    return Links(to_root=_site_root(site_url), directory_urls=directory_urls)
+
+
+def article_url(site_url: str, slug: str, *, directory_urls: bool = True) -> str:
+    """The absolute address of an article's page on the site."""
+    return _links(site_url, directory_urls).article(slug)
+
+
+def article_collection_path(slug: str, *, directory_urls: bool = True) -> str:
+    """Where an article's collection goes in the site, relative to the site's root.
+
+    ``articles/<slug>/annotations.jsonld`` next to the page's ``index.html``
+    (so its address is ``{article_url}annotations.jsonld``), or, without
+    directory URLs, ``articles/<slug>.annotations.jsonld`` next to ``<slug>.html``.
+    """
+    if directory_urls:
+        return f"articles/{slug}/{COLLECTION_FILE}"
+    return f"articles/{slug}.{COLLECTION_FILE}"
+
+
+def archive_collection_path() -> str:
+    """Where the whole archive's collection goes, relative to the site's root."""
+    return COLLECTION_FILE
+
+
+def _collection_url_for(page_url: str) -> str:
+    if page_url.endswith("/"):
+        return page_url + COLLECTION_FILE
+    return re.sub(r"\.html$", "", page_url) + "." + COLLECTION_FILE
+
+
+# --- annotations ---------------------------------------------------------------
+
+
+def _textual(purpose: str, value: str, **extra: str) -> dict[str, Any]:
+    return {"type": "TextualBody", "purpose": purpose, "value": value, **extra}
+
+
+def _bodies(annotation: Annotation, archive: Archive, links: Links) -> list[dict[str, Any]]:
+    bodies: list[dict[str, Any]] = []
+    if annotation.type == "claim" and annotation.status is not None:
+        bodies.append(_textual("assessing", annotation.status))
+    if annotation.note is not None and annotation.note.strip():
+        bodies.append(_textual("commenting", annotation.note.rstrip(), format="text/markdown"))
+    for source_id in annotation.source_ids:
+        page: dict[str, Any] = {"id": links.source(source_id), "type": "Text"}
+        page["format"] = "text/html"
+        source = archive.sources.get(source_id)
+        if source is not None:
+            page["label"] = source.name
+        bodies.append({"type": "SpecificResource", "purpose": "identifying", "source": page})
+    bodies.extend(_textual("tagging", tag) for tag in annotation.tags)
+    for evidence in annotation.evidence:
+        resource: dict[str, Any] = {"id": _as_uri(evidence.url)}
+        if evidence.title:
+            resource["label"] = evidence.title
+        body: dict[str, Any] = {
+            "type": "SpecificResource",
+            "purpose": "linking",
+            "source": resource,
+        }
+        if evidence.stance:
+            body["annotary:stance"] = evidence.stance
+        bodies.append(body)
+    return bodies
+
+
+def _squeeze(text: str) -> str:
+    """Runs of white space as one space, as in the visible text (ends kept)."""
+    return re.sub(r"\s+", " ", text)
+
+
+def _selectors(placement: Placement, text: str) -> list[dict[str, Any]]:
+    span = placement.span
+    if span is None:
+        annotation = placement.annotation
+        quote_selector: dict[str, Any] = {
+            "type": "TextQuoteSelector",
+            "exact": " ".join(annotation.quote.split()),
+        }
+        if annotation.prefix:
+            quote_selector["prefix"] = _squeeze(annotation.prefix)
+        if annotation.suffix:
+            quote_selector["suffix"] = _squeeze(annotation.suffix)
+        return [quote_selector]
+    start, end = _strip_span(text, *span)
+    before, after = context(text, start, end, CONTEXT_CHARS)
+    quote_selector = {"type": "TextQuoteSelector", "exact": text[start:end]}
+    if before:
+        quote_selector["prefix"] = before
+    if after:
+        quote_selector["suffix"] = after
+    return [quote_selector, {"type": "TextPositionSelector", "start": start, "end": end}]
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without white space at its ends (a fuzzy match may take some)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _annotation(
+    placement: Placement, text: str, archive: Archive, links: Links, page_url: str
+) -> dict[str, Any]:
+    annotation = placement.annotation
+    item: dict[str, Any] = {
+        "id": f"{page_url}#{annotation.id}",
+        "type": "Annotation",
+        "motivation": MOTIVATIONS[annotation.type],
+        "body": _bodies(annotation, archive, links),
+        "target": {
+            "type": "SpecificResource",
+            "source": page_url,
+            "selector": _selectors(placement, text),
+        },
+        "annotary:annotationType": annotation.type,
+        "annotary:anchorState": placement.result.state,
+    }
+    return item
+
+
+def article_annotations(
+    placed: PlacedArticle,
+    archive: Archive,
+    *,
+    site_url: str,
+    article_url: str,
+    directory_urls: bool = True,
+) -> list[dict[str, Any]]:
+    """Every annotation of one article as a Web Annotation, in file order.
+
+    The annotations carry no ``@context`` of their own: inside a collection
+    they take the collection's. :func:`standalone` makes one a document.
+    """
+    links = _links(site_url, directory_urls)
+    page_url = _as_uri(article_url)
+    text = placed.visible.text
+    return [_annotation(p, text, archive, links, page_url) for p in placed.placements]
+
+
+def standalone(annotation: Mapping[str, Any]) -> dict[str, Any]:
+    """One annotation of a collection as a document of its own (with the ``@context``)."""
+    return {"@context": CONTEXT, **annotation}
+
+
+# --- collections -----------------------------------------------------------------
+
+
+def _collection(
+    collection_url: str,
+    label: str,
+    items: list[dict[str, Any]],
+    provenance: Provenance | None,
+) -> dict[str, Any]:
+    collection: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": collection_url,
+        "type": "AnnotationCollection",
+        "label": label,
+    }
+    if provenance is not None:
+        if provenance.creators:
+            collection["creator"] = [{"name": name} for name in provenance.creators]
+        if provenance.created:
+            collection["created"] = provenance.created
+        if provenance.modified:
+            collection["modified"] = provenance.modified
+    collection["generator"] = dict(_GENERATOR)
+    collection["total"] = len(items)
+    if items:
+        # The model: a collection with annotations MUST have a first page, and a
+        # page MUST hold at least one; an empty collection has no page at all.
+        page_url = f"{collection_url}#page1"
+        collection["first"] = {
+            "id": page_url,
+            "type": "AnnotationPage",
+            "partOf": collection_url,
+            "startIndex": 0,
+            "items": items,
+        }
+        collection["last"] = page_url
+    return collection
+
+
+def article_collection(
+    placed: PlacedArticle,
+    article: Article,
+    archive: Archive,
+    *,
+    site_url: str,
+    article_url: str,
+    collection_url: str | None = None,
+    provenance: Provenance | None = None,
+    directory_urls: bool = True,
+) -> dict[str, Any]:
+    """An article's annotations as one ``AnnotationCollection`` with one embedded page.
+
+    Args:
+        placed: The article's placed annotations (``CheckedArchive.placed[slug]``).
+        article: The article (``archive.articles[slug]``).
+        archive: The archive, for the sources' names.
+        site_url: The site's address (``site_url`` of mkdocs.yml).
+        article_url: The article page's absolute address (:func:`article_url`).
+        collection_url: The collection's own address; by default next to the
+            page (``{article_url}annotations.jsonld``, see :func:`article_collection_path`).
+        provenance: What git says about the annotation file (:func:`git_provenance`).
+        directory_urls: MkDocs' ``use_directory_urls``, for the sources' pages.
+
+    Returns:
+        The collection, ready for :func:`dumps`.
+    """
+    page_url = _as_uri(article_url)
+    items = article_annotations(
+        placed,
+        archive,
+        site_url=site_url,
+        article_url=page_url,
+        directory_urls=directory_urls,
+    )
+    url = _as_uri(collection_url) if collection_url else _collection_url_for(page_url)
+    label = f"Annotations on “{article.meta.title}” ({article.meta.outlet})"
+    return _collection(url, label, items, provenance)
+
+
+def archive_collection(
+    checked: CheckedArchive,
+    *,
+    site_url: str,
+    directory_urls: bool = True,
+    provenance: Mapping[str, Provenance] | None = None,
+    label: str = "Every annotation of the archive",
+) -> dict[str, Any]:
+    """Every placed article's annotations, articles by slug, as one collection.
+
+    Args:
+        checked: The checked archive (every article placed: ``only`` not used).
+        site_url: The site's address.
+        directory_urls: MkDocs' ``use_directory_urls``.
+        provenance: :func:`git_provenance` per slug; the archive's is derived
+            from them (first ``created``, last ``modified``, every author), and
+            only if every annotation file has one.
+        label: The collection's label.
+    """
+    root = _site_root(site_url)
+    items: list[dict[str, Any]] = []
+    for slug in sorted(checked.placed):
+        items += article_annotations(
+            checked.placed[slug],
+            checked.archive,
+            site_url=root,
+            article_url=article_url(root, slug, directory_urls=directory_urls),
+            directory_urls=directory_urls,
+        )
+    slugs = sorted(checked.archive.annotation_files)
+    merged = _merge_provenance([provenance.get(s) for s in slugs]) if provenance else None
+    return _collection(root + archive_collection_path(), label, items, merged)
+
+
+def _merge_provenance(parts: list[Provenance | None]) -> Provenance | None:
+    known = [p for p in parts if p is not None]
+    if not known:
+        return None
+    created = [p.created for p in known if p.created]
+    modified = [p.modified for p in known if p.modified]
+    creators = tuple(dict.fromkeys(name for p in known for name in p.creators))
+    complete = len(known) == len(parts) and len(modified) == len(known)
+    last = max(modified, key=_instant) if complete else None
+    return Provenance(min(created, key=_instant) if created else None, last, creators)
+
+
+def _instant(stamp: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(stamp)
+
+
+def dumps(document: Any) -> str:
+    """The JSON text of a document: indented, UTF-8 characters as such, final newline.
+
+    Keys keep the builders' order (a fixed one), so equal documents give equal text.
+    """
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- provenance from git (I/O) -------------------------------------------------
+
+
+def git_provenance(root: Path, path: str) -> Provenance | None:
+    """Who wrote the file ``path`` (relative to ``root``) and when, according to git.
+
+    Runs ``git log --follow --format=%aI,%an -- <path>``. Returns ``None``,
+    never a guess, when git is not installed, ``root`` is not in a repository,
+    the checkout is shallow (its oldest commit would pass for the file's
+    creation: CI checkouts need ``fetch-depth: 0``), or the file has no
+    commit yet. ``modified`` is ``None`` when the file has uncommitted changes.
+    """
+    git = shutil.which("git")
+    if git is None:
+        return None
+    shallow = _git(git, root, "rev-parse", "--is-shallow-repository")
+    if shallow is None or shallow.strip() != "false":
+        return None
+    log = _git(git, root, "log", "--follow", "--format=%aI,%an", "--", path)
+    if not log:
+        return None
+    commits: list[tuple[str, str]] = []
+    for line in log.splitlines():
+        stamp, _, name = line.partition(",")
+        if stamp:
+            commits.append((stamp, name.strip()))
+    if not commits:
+        return None
+    commits.reverse()  # oldest first
+    status = _git(git, root, "status", "--porcelain", "--", path)
+    modified = commits[-1][0] if status is not None and not status.strip() else None
+    creators = tuple(dict.fromkeys(name for _, name in commits if name))
+    return Provenance(commits[0][0], modified, creators)
+
+
+def _git(git: str, root: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(
+            [git, "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout if result.returncode == 0 else None
