@@ -699,7 +699,8 @@ def validate_front_matter(
     role = check.text(top.get("author_role"), "author_role")
     published = check.date(top.get("published"), "published")
     url = check.url(top.get("url"), "url")
-    tags = check.text_list(top.get("tags"), "tags") or ()
+    tags_node = top.get("tags")
+    tags = () if _comma_list(check, tags_node, "tags") else check.text_list(tags_node, "tags") or ()
     if check.problems or title is None or not authors or outlet is None or captured is None:
         return None, check.problems
     meta = ArticleMeta(

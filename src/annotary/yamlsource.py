@@ -552,6 +552,9 @@ def _explain_syntax(
     def line_at(number: int) -> _Line | None:
         return _shape(number, lines[number - 1]) if 0 < number <= len(lines) else None
 
+    typo = _punctuation_typo(lines, mark.line + 1, file, line_offset)
+    if typo is not None:
+        return typo
     if context_mark is not None and ("quoted scalar" in context or "flow" in context):
         opened = line_at(context_mark.line + 1)
         if opened is not None and opened.key is not None:
@@ -573,6 +576,14 @@ def _explain_syntax(
                     f"Close it with '{close}' on the same line: {opened.key}: "
                     f"{opened.value.rstrip(', ')}{close}",
                 )
+        if "quoted scalar" in context and "end of stream" in problem:
+            return error(
+                Location(file, context_mark.line + 1 + line_offset, context_mark.column + 1),
+                "yaml-syntax",
+                "the quotation mark here opens a quoted text that is never closed",
+                "Close it with the same mark. If the mark belongs to the text, put the whole "
+                "value in quotes of the other kind, e.g. '\"They are cannon fodder,\" he said'.",
+            )
 
     line = line_at(mark.line + 1)
     if line is None:
@@ -586,6 +597,14 @@ def _explain_syntax(
             f"the value of '{line.key}' has a backslash, which starts an escape inside \"…\"",
             f"Use single quotes, where a backslash is only a backslash: {line.key}: "
             + _single_quoted(line.value[1:].rstrip('"')),
+        )
+    joined = _joined_field(line, lines[mark.line]) if in_value else None
+    if joined is not None:
+        return error(
+            at(line, joined[1]),
+            "yaml-syntax",
+            f"'{joined[0]}' is on the same line as '{line.key}:'",
+            f"Start a new line before '{joined[0]}': each field has a line of its own.",
         )
     if in_value and start in _SPECIAL_STARTS and (start not in "-?" or line.value[1:2] in " "):
         hint = f"Put the whole value in quotes: {line.key}: {_quoted(line.value)}"
@@ -621,12 +640,95 @@ def _explain_syntax(
     return None
 
 
+_JOINED = re.compile(r"(?:[ \t]{2,}|(?<=:)[ \t]+(?=- ))((?:- +)?([A-Za-z_][\w-]*))[ \t]*:(?=\s|$)")
+_SQUEEZED_COLON = re.compile(r"( *)(?:- +)?([A-Za-z_][\w-]*):([^\s/].*)")
+_SQUEEZED_DASH = re.compile(r"( *)-([A-Za-z_][\w-]*)[ \t]*:")
+
+
+def _punctuation_typo(
+    lines: list[str], number: int, file: str, line_offset: int
+) -> Diagnostic | None:
+    """'name:value' or '-id:' on the line of an error or the line before it."""
+    before = (
+        n
+        for n in range(min(number, len(lines) + 1) - 1, 0, -1)
+        if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
+    )
+    for n in (number, next(before, 0)):
+        raw = lines[n - 1] if 0 < n <= len(lines) else ""
+        squeezed = _SQUEEZED_COLON.fullmatch(raw.rstrip())
+        if squeezed is not None:
+            key, value = squeezed.group(2), squeezed.group(3)
+            return error(
+                Location(file, n + line_offset, squeezed.start(2) + 1),
+                "yaml-syntax",
+                f"'{key}:{value}' has no space after the ':'",
+                f"Put a space after the colon: {key}: {value}",
+            )
+        shape = _shape(n, raw) if raw else None
+        missing = _missing_colon(shape, file, line_offset) if shape is not None else None
+        if missing is not None:
+            return missing
+        dash = _SQUEEZED_DASH.match(raw)
+        if dash is not None:
+            return error(
+                Location(file, n + line_offset, len(dash.group(1)) + 1),
+                "yaml-syntax",
+                f"'-{dash.group(2)}:' has no space after the '-'",
+                f"Write '- {dash.group(2)}:': an item of a list starts with a dash and a space.",
+            )
+    return None
+
+
+def _field_names() -> set[str]:
+    """Every field name of the format, for telling a field from a value's words."""
+    from .validate import (  # the names are the validator's; imported late, no cycle
+        ALL_ANNOTATION_FIELDS,
+        EVIDENCE_FIELDS,
+        FRONT_MATTER_FIELDS,
+        SOURCE_FIELDS,
+    )
+
+    names = {"article", "annotations", "sources"}
+    names.update(ALL_ANNOTATION_FIELDS, EVIDENCE_FIELDS, FRONT_MATTER_FIELDS, SOURCE_FIELDS)
+    return names
+
+
+def _joined_field(line: _Line, raw: str) -> tuple[str, int] | None:
+    """A second field on a line (a line break lost): its label and column, or None.
+
+    A field name after two spaces or more, or a '- name:' item right after the colon.
+    """
+    names = _field_names()
+    for found in _JOINED.finditer(raw, line.colon + 1):
+        if found.group(2) in names:
+            return found.group(1) + ":", found.start(1)
+    return None
+
+
+def _missing_colon(line: _Line, file: str, line_offset: int) -> Diagnostic | None:
+    """A line that starts with a field name but has no ':' after it."""
+    word, _, rest = line.value.partition(" ")
+    if line.key is not None or word not in _field_names():
+        return None
+    fixed = f"{word}: {rest.strip()}".rstrip()
+    return error(
+        Location(file, line.number + line_offset, line.value_col + 1),
+        "yaml-syntax",
+        f"'{word}' has no ':' after it",
+        f"Add the ':' after '{word}': {'- ' if line.dash is not None else ''}{fixed}",
+    )
+
+
 def _explain_stray_line(
     lines: list[str], stray: _Line, file: str, line_offset: int
 ) -> Diagnostic | None:
     """A line that is not 'name: value': a field without its colon, or a value run on."""
     structure = _structure(lines, stray.number)
     where = Location(file, stray.number + line_offset, stray.indent + 1)
+    missing = _missing_colon(stray, file, line_offset)
+    if missing is not None:
+        return missing
     before = structure[-1] if structure else None
     if before is None or before.key is None or before.opens or stray.indent > before.col:
         return error(
@@ -653,9 +755,20 @@ def _explain_indentation(
     structure = _structure(lines, line.number)
     chain = _open_lines(structure)
     list_name = "sources" if file.endswith("sources.yml") else "annotations"
-    if not chain:
+    if not chain or (line.key is None and line.dash is None):
         return None
+    missing = _missing_colon(chain[0], file, line_offset) if chain[0].key is None else None
+    if missing is not None:
+        return missing
     first = structure[0]
+    if line.indent == 0 and line.dash is None and first.indent > 0 and first.dash is None:
+        return error(
+            Location(file, first.number + line_offset, first.indent + 1),
+            "yaml-indentation",
+            f"{first.label} is indented {_spaces(first.indent)}, but the file's own fields "
+            "start at the beginning of the line",
+            f"Remove the spaces before {first.label}.",
+        )
     if first.dash is not None and line.dash is None and line.indent <= first.indent:
         return error(
             Location(file, first.number + line_offset, first.indent + 1),
@@ -680,9 +793,52 @@ def _explain_indentation(
         hint = (
             "Fields of the same item start at the same column: indent "
             f"{line.label} by {_spaces(target.col)}, like '{target.key}:'."
+            if target.col
+            else f"Start {line.label} at the beginning of the line, like '{target.key}:'."
         )
         if line.indent > target.col:
             hint += " Indented further, it reads as part of the value above it."
+        after = next(
+            (n for n, raw in enumerate(lines[line.number :], line.number + 1) if raw.strip()), 0
+        )
+        following = _shape(after, lines[after - 1]) if after else None
+        if (
+            target is before
+            and before.dash is not None
+            and line.indent >= 2
+            and following is not None
+            and following.indent == line.indent
+            and not any(c.dash == before.dash for c in structure[:-1])
+        ):
+            # the fields after the '- ' line agree with each other, not with it
+            dash = line.indent - (before.col - before.indent)
+            sibling = next(
+                (
+                    other
+                    for n, raw in enumerate(lines[line.number :], line.number + 1)
+                    if (other := _shape(n, raw)) is not None
+                    and other.dash == dash
+                    and other.indent < line.indent
+                ),
+                None,
+            )
+            if sibling is not None:  # and so does the next item: the '- ' line is off
+                return error(
+                    Location(file, before.number + line_offset, before.indent + 1),
+                    "yaml-indentation",
+                    f"{before.label} is indented {_spaces(before.indent)}, but the next "
+                    f"item's '- ' (line {sibling.number + line_offset}) is indented "
+                    f"{_spaces(dash)}",
+                    "The items of a list start at the same column: indent "
+                    f"{before.label} by {_spaces(dash)}, like line "
+                    f"{sibling.number + line_offset}; the fields under it are in place already.",
+                )
+            hint = (
+                "Fields of the same item start at the same column: either move "
+                f"{before.label} to {_spaces(dash)}, so that '{before.key}:' lines up with "
+                f"{line.label}, or indent {line.label} and the fields after it by "
+                f"{_spaces(target.col)}."
+            )
     else:
         if before.opens and line.indent >= before.col:
             return None
