@@ -203,18 +203,24 @@ def load_annotation_file(root: Path, path: Path) -> tuple[AnnotationFile | None,
 
 
 def load_sources(root: Path) -> tuple[dict[str, Source], list[Diagnostic]]:
+    sources, problems, _ = _read_sources(root)
+    return sources, problems
+
+
+def _read_sources(root: Path) -> tuple[dict[str, Source], list[Diagnostic], bool]:
+    """:func:`load_sources`, and whether the file could be read and parsed at all."""
     path = root / SOURCES_FILE
     if not path.exists() and not path.is_symlink():
-        return {}, []
+        return {}, [], True
     rel = SOURCES_FILE.as_posix()
     text, problems = read_repo_text(root, path, MAX_YAML_BYTES)
     if text is None:
-        return {}, problems
+        return {}, problems, False
     node, problems = parse_yaml(text, rel)
     if node is None and problems:
-        return {}, problems
+        return {}, problems, False
     sources, more = validate_sources(node, rel)
-    return sources, problems + more
+    return sources, problems + more, True
 
 
 def links_out_of_repo(root: Path, skip: set[Path]) -> list[Diagnostic]:
@@ -252,9 +258,10 @@ def _link_problem(path: Path, root: Path) -> tuple[str, str] | None:
             "delete the link, or commit the file itself",
         )
     if not target.is_relative_to(root):
+        what = "folder" if target.is_dir() else "file"
         return (
-            "this is a symbolic link to a file outside the repository; refusing to build",
-            "commit the file itself instead of a link",
+            f"this is a symbolic link to a {what} outside the repository; refusing to build",
+            f"commit the {what} itself instead of a link",
         )
     if target.is_dir() and path.parent.resolve().is_relative_to(target):
         return (
@@ -281,7 +288,7 @@ def load_archive(root: Path) -> LoadResult:
         if article is not None:
             articles[article.slug] = article
 
-    sources, found = load_sources(root)
+    sources, found, sources_parsed = _read_sources(root)
     problems += found
     # a source written in sources.yml but refused there is not "unknown" where it is named
     broken = _declared_source_ids(root) - set(sources) if found else set()
@@ -325,7 +332,8 @@ def load_archive(root: Path) -> LoadResult:
                 )
             )
             continue
-        problems += _check_source_refs(annotation_file, sources, broken)
+        if sources_parsed:  # else no reference can be judged: sources.yml's error says it all
+            problems += _check_source_refs(annotation_file, sources, broken)
         annotation_files[annotation_file.slug] = annotation_file
     if all_files_read and not any(p.is_error for p in problems):
         # with errors, a source may look unused only because a broken file names it

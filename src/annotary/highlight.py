@@ -166,6 +166,9 @@ def _html_ranges(visible: VisibleText, spans: Sequence[Span]) -> list[_Range]:
         opening[index[span.start]].append(number)
         closing[index[span.end]].append(number)
     starts, ends = visible.starts, visible.ends
+    rank: dict[str, int] = {}
+    for number, span in enumerate(spans):
+        rank.setdefault(span.key, number)
     active: set[int] = set()
     ranges: list[_Range] = []
     reached = 0  # HTML offset covered so far: a multi-character entity is not split
@@ -178,6 +181,18 @@ def _html_ranges(visible: VisibleText, spans: Sequence[Span]) -> list[_Range]:
         keys = tuple(dict.fromkeys(spans[number].key for number in sorted(active)))
         first, last = points[k], points[k + 1] - 1
         start, end = max(starts[first], reached), max(ends[last], reached)
+        if ranges and previous_end == first and end == reached and starts[first] < reached:
+            # All of this range is in a character reference the last one ends in
+            # (``&nges;`` is two code points; a reference goes whole to the first
+            # piece): empty, its keys would get no mark at all. The reference carries them.
+            before_start, before_end, before_keys = ranges.pop()
+            shared = max(starts[first], before_start)
+            if before_start < shared:
+                ranges.append((before_start, shared, before_keys))
+            both = tuple(sorted({*before_keys, *keys}, key=rank.__getitem__))
+            ranges.append((shared, before_end, both))
+            previous_end = points[k + 1]
+            continue
         if ranges and previous_end == first and ranges[-1][2] == keys:
             start = ranges.pop()[0]
         ranges.append((start, end, keys))

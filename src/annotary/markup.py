@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import markdown
+import nh3
 import yaml
 
 #: What the site uses when ``mkdocs.yml`` names no extensions. MkDocs always adds
@@ -32,8 +33,50 @@ class MarkdownConfig:
             extensions=list(self.extensions),
             extension_configs={k: dict(v) for k, v in self.configs.items()},
         )
-        html: str = md.convert(text)
-        return html
+        return clean_article_html(md.convert(text))
+
+
+#: What an article body may contain once rendered: text structure, links, tables,
+#: footnotes, admonitions. No script, style, form, frame, media or event handler:
+#: an article comes from a contributor's pull request.
+ARTICLE_TAGS: frozenset[str] = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details",
+        "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+        "i", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span",
+        "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+        "u", "ul",
+    }
+)  # fmt: skip
+_ARTICLE_ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"id", "class", "title"},
+    "a": {"href"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+_DROPPED_WITH_CONTENT: frozenset[str] = frozenset(
+    {"script", "style", "iframe", "object", "embed", "svg", "math", "template", "noscript"}
+)
+
+
+def clean_article_html(html: str) -> str:
+    """The rendered article with only inert markup left (nh3 allow-list).
+
+    Both the lint (through :meth:`MarkdownConfig.render`) and the site adapter (on
+    MkDocs' HTML) clean before placing annotations, so both place them in the same
+    text. Links keep http, https, mailto and relative addresses only.
+    """
+    cleaned: str = nh3.clean(
+        html,
+        tags=set(ARTICLE_TAGS),
+        clean_content_tags=set(_DROPPED_WITH_CONTENT),
+        attributes=_ARTICLE_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener nofollow",
+        strip_comments=True,
+    )
+    return cleaned
 
 
 class _TolerantLoader(yaml.SafeLoader):

@@ -25,7 +25,7 @@ from mkdocs.structure.files import File, InclusionLevel
 from . import w3c
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
 from .links import links_for_page_url
-from .markup import MarkdownConfig
+from .markup import MarkdownConfig, clean_article_html
 from .pages import HOME_MARKER, archive_pages, home_article_list
 from .pipeline import CheckedArchive, check_archive
 from .placement import place_annotations
@@ -123,7 +123,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         slug = article_slug(page.file.src_uri)
         if slug is not None and slug in self.checked.archive.articles:
             # Material prints the title into <title> and the header unescaped
-            page.meta["title"] = escape(self.checked.archive.articles[slug].meta.title)
+            meta = self.checked.archive.articles[slug].meta
+            page.meta["title"] = escape(meta.title)
+            # Material's search indexes the tags and shows them as HTML
+            page.meta["tags"] = [escape(tag) for tag in meta.tags]
         if HOME_MARKER in markdown:
             home = home_article_list(self.checked)
             if config.site_url:
@@ -141,7 +144,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return None
         annotation_file = self.checked.archive.annotation_files.get(slug)
         annotations = annotation_file.annotations if annotation_file else ()
-        placed = place_annotations(html, annotations)
+        placed = place_annotations(clean_article_html(html), annotations)
         links = links_for_page_url(page.url, config.use_directory_urls)
         rendered = render_article(
             placed, self.checked.archive.articles[slug], self.checked.archive, links

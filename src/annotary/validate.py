@@ -33,7 +33,7 @@ from .model import (
     Source,
     SourceRef,
 )
-from .yamlsource import Mapping, Node, Scalar, Sequence
+from .yamlsource import Mapping, Node, Scalar, Sequence, shown
 
 COMMON_ANNOTATION_FIELDS = ("id", "type", "quote", "prefix", "suffix", "note", "tags")
 FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
@@ -117,7 +117,7 @@ class _Checker:
                 self.misspelled.add((node.loc, suggestion))
             if hint is None:
                 hint = "allowed fields: " + ", ".join(allowed)
-            self.error(key.loc, "unknown-field", f"unknown field '{name}' in {what}", hint)
+            self.error(key.loc, "unknown-field", f"unknown field '{shown(name)}' in {what}", hint)
 
     def required(self, node: Mapping, name: str, what: str, hint: str | None = None) -> Node | None:
         value = node.get(name)
@@ -132,7 +132,7 @@ class _Checker:
         if not isinstance(node, Scalar) or not isinstance(node.value, str | type(None)):
             hint = None
             if isinstance(node, Scalar) and node.value is not None:
-                hint = f'put it in quotes: {name}: "{node.value}"'
+                hint = f'put it in quotes: {name}: "{shown(node.value)}"'
             self.error(
                 node.loc, "wrong-type", f"'{name}' must be text, not {_type_name(node)}", hint
             )
@@ -173,7 +173,7 @@ class _Checker:
             suggestion = _closest_choice(value, choices)
             hint = f"did you mean '{suggestion}'? " if suggestion else ""
             hint += "one of: " + ", ".join(choices)
-            self.error(node.loc, code, f"'{value}' is not a valid {name}", hint)
+            self.error(node.loc, code, f"'{shown(value)}' is not a valid {name}", hint)
             return None
         return value
 
@@ -191,7 +191,7 @@ class _Checker:
             )
             if suggestion and suggestion != value:
                 hint += f", e.g. '{suggestion}'"
-            self.error(node.loc, code, f"'{value}' is not a valid {name}", hint)
+            self.error(node.loc, code, f"'{shown(value)}' is not a valid {name}", hint)
             return None
         return value
 
@@ -210,7 +210,7 @@ class _Checker:
             self.error(
                 node.loc,
                 "bad-url",
-                f"'{name}' must be an http:// or https:// address, not '{value}'",
+                f"'{name}' must be an http:// or https:// address, not '{shown(value)}'",
                 hint,
             )
             return None
@@ -389,8 +389,8 @@ def validate_annotation_file(
         check.error(
             top.get("article").loc,  # type: ignore[union-attr]
             "article-mismatch",
-            f"'article: {article}' does not match the file name '{slug}.yml'",
-            f"write 'article: {slug}', or rename the file to '{article}.yml'",
+            f"'article: {shown(article)}' does not match the file name '{slug}.yml'",
+            f"write 'article: {slug}', or rename the file to '{shown(article)}.yml'",
         )
     annotations: list[Annotation] = []
     items = top.get("annotations")
@@ -577,7 +577,7 @@ def _comma_list(check: _Checker, node: Node | None, name: str) -> bool:
     check.error(
         node.loc,
         "list-without-brackets",
-        f"'{node.value}' is read as one value: a list of several needs brackets",
+        f"'{shown(node.value)}' is read as one value: a list of several needs brackets",
         f"write {name}: [{', '.join(parts)}]",
     )
     return True

@@ -29,6 +29,23 @@ MAX_DEPTH = 64
 #: as UTF-8). :mod:`annotary.archive` refuses the same characters in a file's bytes.
 BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
+#: What :func:`shown` escapes: line breaks and tabs too, so a message stays one line.
+_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+#: Longest value a message quotes: a hostile file must not be echoed whole.
+SHOWN_MAX = 100
+
+
+def shown(value: object) -> str:
+    """A contributor's value as a message quotes it: on one line, cut short.
+
+    Every diagnostic is one line ``FILE:LINE:COLUMN: …``: a value with a line
+    break (``status: "a\\nb"``), a control character or a lone surrogate would
+    break it, or the terminal. Those are written as escapes (``\\n``, ``\\x07``).
+    """
+    text = _UNSHOWABLE.sub(lambda m: repr(m.group())[1:-1], str(value))
+    return text if len(text) <= SHOWN_MAX else text[: SHOWN_MAX - 1] + "…"
+
+
 #: The parser of the limits pre-pass: libyaml's, in C, when PyYAML was built with it.
 _EVENT_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -158,7 +175,9 @@ def parse_yaml(text: str, file: str, line_offset: int = 0) -> tuple[Node | None,
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, [
-            error(_location(file, mark, line_offset), "yaml-syntax", f"not valid YAML: {exc}")
+            error(
+                _location(file, mark, line_offset), "yaml-syntax", f"not valid YAML: {shown(exc)}"
+            )
         ]
     except RecursionError:
         return None, [
@@ -381,7 +400,7 @@ class _Builder:
                     error(
                         key.loc,
                         "duplicate-key",
-                        f"duplicate key '{key_text}' (first at line {first.line})",
+                        f"duplicate key '{shown(key_text)}' (first at line {first.line})",
                         "YAML keeps only the last of two equal keys, so one of them would be "
                         "lost silently: keep one and delete the other.",
                     )
@@ -528,7 +547,8 @@ def _unreadable_value(loc: Location, node: yaml.ScalarNode, exc: yaml.YAMLError)
             "this value starts with '!', which YAML reads as a type tag",
             f"Put the whole value in quotes: {_quoted(written)}",
         )
-    return error(loc, "yaml-syntax", f"value cannot be read: {exc}")
+    problem = exc.problem if isinstance(exc, yaml.MarkedYAMLError) and exc.problem else exc
+    return error(loc, "yaml-syntax", f"value cannot be read: {shown(problem)}")  # one line
 
 
 def _single_quoted(value: str) -> str:
