@@ -9,7 +9,7 @@ diagnostics that point at the annotation's ``quote:`` line.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .anchoring import (
@@ -58,11 +58,26 @@ class PlacedArticle:
     placements: tuple[Placement, ...]
 
 
-def place_annotations(html: str, annotations: Sequence[Annotation]) -> PlacedArticle:
+#: Places one annotation in a visible text: :func:`anchor_annotation`, or a memo of it.
+Anchor = Callable[[str, Annotation], AnchorResult]
+
+
+def anchor_annotation(text: str, annotation: Annotation) -> AnchorResult:
+    """:func:`~annotary.anchoring.anchor_quote` with the annotation's quote and context."""
+    return anchor_quote(text, annotation.quote, annotation.prefix, annotation.suffix)
+
+
+def place_annotations(
+    html: str, annotations: Sequence[Annotation], anchor: Anchor = anchor_annotation
+) -> PlacedArticle:
+    """Place each annotation in the visible text of ``html``.
+
+    ``anchor`` may be a memo of :func:`anchor_annotation` (see
+    :mod:`annotary.pipeline`): the result depends only on the text and the
+    annotation's quote, prefix and suffix.
+    """
     visible = extract_visible_text(html)
-    placements = tuple(
-        Placement(a, anchor_quote(visible.text, a.quote, a.prefix, a.suffix)) for a in annotations
-    )
+    placements = tuple(Placement(a, anchor(visible.text, a)) for a in annotations)
     return PlacedArticle(html, visible, placements)
 
 

@@ -66,9 +66,9 @@ _RAW_TEXT_ELEMENTS = frozenset({"script", "style"})
 _BLOCK_EDGE_ELEMENTS = BLOCK_ELEMENTS - {"br"}
 
 # ASCII white space only: NBSP and the Unicode spaces are characters a reader sees.
-_WS = re.compile(r"[ \t\n\r\f]+")
 _ASCII_WS = frozenset(" \t\n\r\f")
-_COMPLEX_WS = re.compile(r"[\t\n\r\f]|  ")
+# A white space run that is not a single space, matched whole from its start.
+_COLLAPSED_WS = re.compile(r"[ \t\n\r\f]*[\t\n\r\f][ \t\n\r\f]*| {2,}")
 
 _MARKUP = re.compile(
     r"""
@@ -275,8 +275,12 @@ class _Scanner:
         """Append source characters ``html[offset:offset + len(chars)]`` as they are."""
         self._flush_space()
         self.parts.append(chars)
-        self.starts.extend(range(offset, offset + len(chars)))
-        self.ends.extend(range(offset + 1, offset + len(chars) + 1))
+        starts, size = self.starts, len(chars)
+        starts.extend(range(offset, offset + size))
+        # Each character ends where the next begins: share those int objects instead
+        # of making new ones (an int is 28 bytes; a long archive has millions).
+        self.ends.extend(starts[len(starts) - size + 1 :])
+        self.ends.append(offset + size)
 
     def _flush_space(self) -> None:
         if self.pending is not None:
@@ -304,42 +308,35 @@ class _Scanner:
     def _text(self, start: int, end: int) -> None:
         """Character data ``html[start:end]``: its words as they are, white space collapsed.
 
-        The hot loop of the scanner, so :meth:`_chars` and :meth:`_space` are inlined.
+        The hot loop of the scanner. A single space between words is its own
+        visible text, so only the other white space runs (line breaks, tabs,
+        several spaces) are looked for; the stretches between them are copied
+        whole, not word by word.
         """
         self._extend_run(start, end)
         html = self.html
-        if _COMPLEX_WS.search(html, start, end) is None:
-            # Only single spaces: the text is its own visible text, bar the ends.
-            if html[start] == " ":
-                self._space(start, start + 1)
-                start += 1
-            if start < end and html[end - 1] == " ":
-                if start < end - 1:
-                    self._chars(html[start : end - 1], start)
-                self._space(end - 1, end)
-            elif start < end:
-                self._chars(html[start:end], start)
-            return
-        parts, starts, ends = self.parts, self.starts, self.ends
-        pending = self.pending
         pos = start
-        for match in _WS.finditer(html, start, end):
+        for match in _COLLAPSED_WS.finditer(html, start, end):
             space = match.start()
             if space > pos:
-                if pending is not None and starts:
-                    parts.append(" ")
-                    starts.append(pending[0])
-                    ends.append(pending[1])
-                parts.append(html[pos:space])
-                starts.extend(range(pos, space))
-                ends.extend(range(pos + 1, space + 1))
-                pending = None
-            if pending is None or pending[0] == pending[1]:
-                pending = (space, space + 1)
+                self._single_spaced(pos, space)
+            self._space(space, space + 1)
             pos = match.end()
-        self.pending = pending
         if pos < end:
-            self._chars(html[pos:end], pos)
+            self._single_spaced(pos, end)
+
+    def _single_spaced(self, start: int, end: int) -> None:
+        """Text whose only white space is single spaces: as it is, bar a space at either end."""
+        html = self.html
+        if html[start] == " ":
+            self._space(start, start + 1)
+            start += 1
+        if start < end and html[end - 1] == " ":
+            if start < end - 1:
+                self._chars(html[start : end - 1], start)
+            self._space(end - 1, end)
+        elif start < end:
+            self._chars(html[start:end], start)
 
     def _entity(self, start: int, ref: str) -> int:
         """Handle a reference at ``start``; return where scanning resumes."""
