@@ -26,9 +26,8 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .links import Links
+from .links import Links, web_url
 from .model import STATUSES, is_slug
-from .schemaorg import web_url
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -7,6 +7,7 @@ the site generator; the adapter gives it a :class:`Links` for each page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from .importer import slugify
 from .model import RESERVED_NAMES
@@ -74,3 +75,16 @@ def links_for_page_url(page_url: str, directory_urls: bool = True) -> Links:
     """
     depth = page_url.count("/")
     return Links("../" * depth, directory_urls)
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) address, else ``None``: never link anything else."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    return url.strip()

@@ -36,9 +36,9 @@ from bisect import bisect_right
 from collections import Counter
 from html import escape
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from .highlight import Decoration, Piece, Span, highlight_html
+from .links import web_url
 from .model import ANNOTATION_TYPES, STATUSES
 from .notes import render_note
 
@@ -76,19 +76,6 @@ _LEGEND_STATUS = "unverified"
 def _e(text: str) -> str:
     """Escape text for element content and double-quoted attribute values alike."""
     return escape(text, quote=True)
-
-
-def _web_url(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) address, else ``None``: never link anything else."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        return None
-    return url.strip()
 
 
 def _date(value: datetime.date) -> str:
@@ -252,7 +239,7 @@ def render_header(article: Article, placed: PlacedArticle, links: Links) -> str:
     if meta.published:
         dates.append(f'<span class="annotary-published">Published {_date(meta.published)}</span>')
     dates.append(f'<span class="annotary-captured">Captured {_date(meta.captured)}</span>')
-    original = _web_url(meta.url)
+    original = web_url(meta.url)
     if original:
         dates.append(
             f'<a class="annotary-original" href="{_e(original)}" rel="noopener">'
@@ -461,7 +448,7 @@ def _evidence(evidence: Iterable[Evidence]) -> str:
     items = []
     for item in evidence:
         label = _e(item.title or item.url)
-        url = _web_url(item.url)
+        url = web_url(item.url)
         text = (
             f'<a class="annotary-evidence-link" href="{_e(url)}" rel="noopener nofollow">'
             f"{label}</a>"

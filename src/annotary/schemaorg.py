@@ -65,8 +65,8 @@ from __future__ import annotations
 import datetime
 import json
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
+from .links import web_url
 from .render import reading_order
 
 if TYPE_CHECKING:
@@ -184,19 +184,6 @@ def article_graph(
             review["datePublished"] = reviewed.isoformat()
         graph.append(review)
     return {"@context": "https://schema.org", "@graph": graph}
-
-
-def web_url(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) address, else ``None``."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        return None
-    return url.strip()
 
 
 def _news_article(
