@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -645,7 +646,17 @@ def test_a_hostile_build_writes_nothing_outside_site(tmp_path: Path) -> None:
     before = manifest(tmp_path, skip=root / "site")
     result = run_build(root)
     assert result.returncode == 0, result.stderr
-    assert manifest(tmp_path, skip=root / "site") == before
+    after = manifest(tmp_path, skip=root / "site")
+    # The cache of finished pages is the one other thing a build writes: under
+    # .cache/annotary (ignored by git), entries named by their hash, nothing else.
+    cache = {rel: v for rel, v in after.items() if rel.startswith("repo/.cache")}
+    assert cache, "the cache is on by default"
+    entries = [rel for rel, v in cache.items() if v != "dir"]
+    assert all(
+        re.fullmatch(r"repo/\.cache/annotary/[a-z-]+/[0-9a-f]{2}/[0-9a-f]{64}\.json", rel)
+        for rel in entries
+    ), entries
+    assert {rel: v for rel, v in after.items() if rel not in cache} == before
     written = {p.relative_to(root / "site").as_posix() for p in (root / "site").rglob("*")}
     assert "tags/etc-passwd/index.html" in written  # the tag "../../etc/passwd", as a name
     assert all(".." not in p.split("/") for p in written)

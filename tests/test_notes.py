@@ -1,13 +1,16 @@
-"""Notes: contributors' Markdown rendered, and nothing else let through."""
+"""Notes: contributors' Markdown (CommonMark) rendered, and nothing else let through."""
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
 
+import cmarkgfm
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from annotary.notes import ALLOWED_TAGS, render_note
+from annotary.notes import ALLOWED_TAGS, _raw_html_as_text, render_note
 
 
 class _Tags(HTMLParser):
@@ -121,6 +124,85 @@ def test_raw_html_is_shown_as_text_not_dropped() -> None:
     assert render_note("x < y & z") == "<p>x &lt; y &amp; z</p>"
 
 
+def test_html_comments_and_entities_are_text() -> None:
+    assert render_note("<!-- hidden? -->") == "<p>&lt;!-- hidden? --&gt;</p>"
+    assert render_note("a <!-- b --> c") == "<p>a &lt;!-- b --&gt; c</p>"
+    # Entities typed as text stay the characters they stand for, escaped again.
+    assert render_note("&lt;b&gt; &amp; &#60;i&#62;") == "<p>&lt;b&gt; &amp; &lt;i&gt;</p>"
+
+
+def test_less_than_in_code_spans_and_blocks() -> None:
+    # What CommonMark itself gives for `<` in code: `&lt;`, nothing dropped or doubled.
+    assert render_note("`a < b` and `<script>`") == (
+        "<p><code>a &lt; b</code> and <code>&lt;script&gt;</code></p>"
+    )
+    assert (
+        render_note("``<https://example.org>``")
+        == "<p><code>&lt;https://example.org&gt;</code></p>"
+    )
+    assert render_note("```\n<b>x</b>\n```") == "<pre><code>&lt;b&gt;x&lt;/b&gt;\n</code></pre>"
+    assert (
+        render_note("    <div>\n    </div>")
+        == "<pre><code>&lt;div&gt;\n&lt;/div&gt;\n</code></pre>"
+    )
+    # A backslash is text inside code, an escape outside it.
+    assert render_note("`\\<b>`") == "<p><code>\\&lt;b&gt;</code></p>"
+    assert render_note("\\<b>") == "<p>&lt;b&gt;</p>"
+    assert render_note("\\\\<b>") == "<p>\\&lt;b&gt;</p>"
+
+
+def test_autolinks_of_every_kind_survive_the_escaping() -> None:
+    html = render_note(
+        "<http://example.org/a> <HTTPS://EXAMPLE.ORG> <mailto:a@example.org> <b@example.org>"
+    )
+    assert '<a href="http://example.org/a" rel="noopener nofollow">http://example.org/a</a>' in html
+    assert '<a href="HTTPS://EXAMPLE.ORG" rel="noopener nofollow">HTTPS://EXAMPLE.ORG</a>' in html
+    assert '<a href="mailto:a@example.org" rel="noopener nofollow">mailto:a@example.org</a>' in html
+    assert '<a href="mailto:b@example.org" rel="noopener nofollow">b@example.org</a>' in html
+    # A link address in angle brackets (CommonMark allows spaces there).
+    assert render_note("[x](<https://example.org/a b>)") == (
+        '<p><a href="https://example.org/a%20b" rel="noopener nofollow">x</a></p>'
+    )
+    # Other schemes are not links in a note: shown as typed.
+    assert render_note("<ftp://example.org>") == "<p>&lt;ftp://example.org&gt;</p>"
+    assert render_note("<javascript:alert(1)>") == "<p>&lt;javascript:alert(1)&gt;</p>"
+    # An address that is not an autolink (a space) is text, brackets included.
+    assert render_note("<https://example.org/a b>") == "<p>&lt;https://example.org/a b&gt;</p>"
+    # `<!…@…>` and `<?…@…>` would open an HTML block at the start of a line: text.
+    assert render_note("<!--@example.org> x -->") == "<p>&lt;!--@example.org&gt; x --&gt;</p>"
+    assert render_note("<?x@example.org>") == "<p>&lt;?x@example.org&gt;</p>"
+
+
+def test_less_than_in_link_addresses_and_titles() -> None:
+    html = render_note('[x](https://example.org/a<b "a <i>title</i>")')
+    assert html == (
+        '<p><a href="https://example.org/a%3Cb" title="a &lt;i&gt;title&lt;/i&gt;"'
+        ' rel="noopener nofollow">x</a></p>'
+    )
+
+
+def test_the_placeholder_typed_in_a_note_is_not_a_less_than() -> None:
+    # U+FDD0 stands for a hidden `<`; typed in a note it becomes U+FFFD, never `<`.
+    assert render_note("a \ufdd0b> c") == "<p>a \ufffdb&gt; c</p>"
+    assert render_note("`\ufdd0`") == "<p><code>\ufffd</code></p>"
+    assert _raw_html_as_text("x \ufdd0 < y") == "x \ufffd \ufdd0 y"
+
+
+def test_commonmark_details() -> None:
+    # A list may interrupt a paragraph; an ordered list's start number is not kept.
+    assert render_note("Two points:\n- one\n- two") == (
+        "<p>Two points:</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
+    )
+    assert render_note("3. three\n4. four") == "<ol>\n<li>three</li>\n<li>four</li>\n</ol>"
+    # A hard line break is `<br>` (cmark writes `<br />`, the sanitizer `<br>`).
+    assert render_note("a\\\nb") == "<p>a<br>\nb</p>"
+    # GitHub extensions are off: no tables, no strikethrough, no bare-URL links.
+    html = render_note("~~x~~ https://example.org\n\n| a |\n|---|\n| b |")
+    assert "<a" not in html
+    assert "<del>" not in html
+    assert "<table>" not in html
+
+
 def test_relative_and_other_scheme_links_lose_their_href() -> None:
     for text in ("[x](../sources/a/)", "[x](/abs)", "[x](ftp://example.org)", "[x](#frag)"):
         html = render_note(text)
@@ -135,3 +217,24 @@ def test_results_are_cached() -> None:
     info = render_note.cache_info()
     assert info.hits == 1
     assert info.misses == 1
+
+
+# Markdown's own characters, HTML's, and words that matter to either.
+_NOTE_PIECES = st.sampled_from(
+    [
+        *"<>/\\`!-?@.:*_[]()\n\"'&;# ",
+        "<!--", "-->", "<script>", "</script>", "<div>", "<?", "<![CDATA[", "<a href=",
+        "http:", "https://", "mailto:", "javascript:", "a@b.co", "    ", "```", "\ufdd0",
+        "onclick=", "]: ", "](", "&lt;", "%EF%B7%90",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), st.lists(_NOTE_PIECES | st.text(max_size=3)).map("".join)))
+def test_any_text_renders_safely(text: str) -> None:
+    html = render_note(text)
+    assert_safe(html)
+    assert "\ufdd0" not in html
+    # cmark never sees raw HTML: every `<` that could start some was hidden from it.
+    assert "<!-- raw HTML omitted -->" not in cmarkgfm.markdown_to_html(_raw_html_as_text(text))

@@ -512,6 +512,8 @@ def test_any_title_is_escaped(title: str) -> None:
     inner = script[len(OPEN) : -len(CLOSE)]
     assert "<" not in inner
     assert ">" not in inner
+    assert "&" not in inner
+    assert "\n" not in inner  # compact: one line, whatever the strings hold
     data = json.loads(inner)
     assert news_article(data)["author"][0]["name"] == title
     assert news_article(data)["sdPublisher"]["name"] == title

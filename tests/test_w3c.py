@@ -534,6 +534,13 @@ def test_two_builds_give_byte_identical_files(repo: Repo) -> None:
     assert "Région de Koursk" in texts[0]  # UTF-8, not \u escapes
 
 
+def test_dumps_is_compact_utf8_with_a_final_newline() -> None:
+    document = {"id": "https://a.example/#x", "label": "“Région” </script>", "items": [1, 2]}
+    text = w3c.dumps(document)
+    assert text == ('{"id":"https://a.example/#x","label":"“Région” </script>","items":[1,2]}\n')
+    assert json.loads(text) == document
+
+
 def test_an_article_without_annotations_has_an_empty_collection(suite: Suite, repo: Repo) -> None:
     repo.annotations("article: test-article\nannotations:\n")
     collection = _export(check_archive(repo.root), "test-article")
@@ -652,6 +659,206 @@ def test_git_provenance_never_guesses(
     # no git at all
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert w3c.git_provenance(history, "annotations/a.yml") is None
+
+
+def _follow_oracle(root: Path, path: str) -> w3c.Provenance | None:
+    """What one ``git log --follow`` and one ``git status`` say: the per-file way, as reference."""
+    log = subprocess.run(
+        ["git", "-C", str(root), "log", "--follow", "--format=%aI,%an", "--", path],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    commits = [tuple(line.split(",", 1)) for line in log.stdout.splitlines() if line]
+    if log.returncode != 0 or not commits:
+        return None
+    commits.reverse()  # oldest first
+    status = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "--", path],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modified = commits[-1][0] if not status.stdout.strip() else None
+    creators = tuple(dict.fromkeys(name.strip() for _, name in commits if name.strip()))
+    return w3c.Provenance(commits[0][0], modified, creators)
+
+
+@pytest.fixture
+def renames(tmp_path: Path) -> Path:
+    """A repository whose archive is in ``site/``: edits, renames in and into it, a merge.
+
+    Returns the archive's folder. Annotation files today: ``a`` (edited on main
+    while a branch was open), ``c`` (``b`` renamed, then edited, also on the
+    branch), ``d`` (moved in from ``data/old.yml`` outside the archive, and
+    edited on the way), ``e`` (added late), ``f`` (committed, then changed and
+    not committed), ``new`` (never committed).
+    """
+    repo = tmp_path / "repo"
+    site = repo / "site"
+    (site / "annotations").mkdir(parents=True)
+    (repo / "data").mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    lines = "".join(f"  - line {i}: some words of the annotation file\n" for i in range(20))
+
+    def write(rel: str, text: str) -> None:
+        (repo / rel).write_text(text)
+
+    def commit(message: str, author: str, day: int) -> None:
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-qm", message, author=author, date=f"2025-03-{day:02}T12:00:00+01:00")
+
+    write("site/annotations/a.yml", "article: a\n" + lines)
+    write("site/annotations/b.yml", "article: b\n" + lines)
+    write("data/old.yml", "article: d\n" + lines)
+    write("site/annotations/f.yml", "article: f\n")
+    commit("one", "Ann Author", 1)
+    write("site/annotations/a.yml", "article: a\n" + lines + "  - more\n")
+    commit("two", "Bo Editor", 2)
+    _git(repo, "mv", "site/annotations/b.yml", "site/annotations/c.yml")
+    commit("b is c", "Cy Mover", 3)
+    _git(repo, "mv", "data/old.yml", "site/annotations/d.yml")
+    write("site/annotations/d.yml", "article: d\n" + lines + "  - moved\n")
+    commit("d moves in", "Di Mover", 4)
+    write("site/annotations/c.yml", "article: c\n" + lines)
+    write("site/annotations/e.yml", "article: e\n")
+    commit("c edited, e added", "Ed Editor", 5)
+    # A side branch merged back: its commits count, the merge does not.
+    _git(repo, "checkout", "-q", "-b", "side")
+    write("site/annotations/c.yml", "article: c\n" + lines + "  - side\n")
+    commit("side", "Fay Brancher", 6)
+    _git(repo, "checkout", "-q", "main")
+    write("site/annotations/a.yml", "article: a\n" + lines + "  - main\n")
+    commit("main", "Gus Editor", 7)
+    _git(repo, "merge", "-q", "--no-edit", "side", author="Mo Merger", date="2025-03-08T12:00:00Z")
+    # Not committed: a change to f, a new file.
+    write("site/annotations/f.yml", "article: f\nannotations: []\n")
+    write("site/annotations/new.yml", "article: new\n")
+    return site
+
+
+RENAMED_PATHS = [f"annotations/{name}.yml" for name in ("a", "c", "d", "e", "f", "new", "none")]
+
+
+def test_git_provenance_all_follows_renames_and_skips_merges(renames: Path) -> None:
+    found = w3c.git_provenance_all(renames, RENAMED_PATHS)
+    assert found == {
+        "annotations/a.yml": w3c.Provenance(
+            "2025-03-01T12:00:00+01:00",
+            "2025-03-07T12:00:00+01:00",
+            ("Ann Author", "Bo Editor", "Gus Editor"),
+        ),
+        "annotations/c.yml": w3c.Provenance(
+            "2025-03-01T12:00:00+01:00",
+            "2025-03-06T12:00:00+01:00",
+            ("Ann Author", "Cy Mover", "Ed Editor", "Fay Brancher"),
+        ),
+        "annotations/d.yml": w3c.Provenance(
+            "2025-03-01T12:00:00+01:00", "2025-03-04T12:00:00+01:00", ("Ann Author", "Di Mover")
+        ),
+        "annotations/e.yml": w3c.Provenance(
+            "2025-03-05T12:00:00+01:00", "2025-03-05T12:00:00+01:00", ("Ed Editor",)
+        ),
+        "annotations/f.yml": w3c.Provenance("2025-03-01T12:00:00+01:00", None, ("Ann Author",)),
+    }
+
+
+def test_git_provenance_all_agrees_with_git_log_follow(renames: Path) -> None:
+    expected = {path: _follow_oracle(renames, path) for path in RENAMED_PATHS}
+    assert expected["annotations/c.yml"] is not None  # the oracle works
+    found = w3c.git_provenance_all(renames, RENAMED_PATHS)
+    assert found == {path: p for path, p in expected.items() if p is not None}
+    for path in RENAMED_PATHS:
+        assert w3c.git_provenance(renames, path) == expected[path], path
+    # From the top of the repository, the same files by longer paths.
+    top = renames.parent
+    assert w3c.git_provenance_all(top, [f"site/{p}" for p in RENAMED_PATHS]) == {
+        f"site/{path}": p for path, p in found.items()
+    }
+    # A file renamed in the working copy and not committed yet: no history under its new name.
+    _git(top, "mv", "site/annotations/e.yml", "site/annotations/g.yml")
+    paths = [*RENAMED_PATHS, "annotations/g.yml"]
+    expected = {path: _follow_oracle(renames, path) for path in paths}
+    assert expected["annotations/e.yml"] is not None
+    assert expected["annotations/e.yml"].modified is None
+    assert w3c.git_provenance_all(renames, paths) == {
+        path: p for path, p in expected.items() if p is not None
+    }
+
+
+def test_a_file_copied_as_a_template_has_its_own_history(history: Path) -> None:
+    # `git log --follow` would also follow copies (it finds copies harder) and credit
+    # the new file with the history of the one it was copied from: renames only here.
+    template = (history / "annotations" / "a.yml").read_text()
+    (history / "annotations" / "copy.yml").write_text(template + "  - id: x\n")
+    _git(history, "add", ".")
+    _git(history, "commit", "-qm", "copy", date="2025-03-01T00:00:00+00:00", author="Cat Copier")
+    assert w3c.git_provenance(history, "annotations/copy.yml") == w3c.Provenance(
+        "2025-03-01T00:00:00+00:00", "2025-03-01T00:00:00+00:00", ("Cat Copier",)
+    )
+
+
+def test_git_provenance_all_runs_git_a_constant_number_of_times(
+    renames: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+    run = subprocess.run
+
+    def counting_run(args: list[str], **kwargs: Any) -> Any:
+        calls.append(args)
+        return run(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    paths = RENAMED_PATHS * 50
+    assert len(w3c.git_provenance_all(renames, paths)) == 5
+    assert len(calls) == 3  # rev-parse, log, status
+
+
+def test_git_provenance_all_never_guesses(
+    history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = ["annotations/a.yml", "annotations/b.yml"]
+    assert w3c.git_provenance_all(history, []) == {}
+    (history / "annotations" / "b.yml").write_text("article: b\n")  # never committed
+    assert w3c.git_provenance_all(history, paths) == {
+        "annotations/a.yml": w3c.git_provenance(history, "annotations/a.yml")
+    }
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", "--depth", "1", history.as_uri(), str(clone))
+    assert w3c.git_provenance_all(clone, paths) == {}
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert w3c.git_provenance_all(plain, paths) == {}
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert w3c.git_provenance_all(history, paths) == {}
+
+
+def test_git_log_output_is_parsed_by_position() -> None:
+    # Commas and spaces in names and paths, a \x01 in a path, a commit without changes.
+    log = (
+        "\x012025-01-02T00:00:00+00:00\0Doe, Jane\0\nR087\0annotations/x.yml\0"
+        "annotations/\x01y.yml\0M\0annotations/a b.yml\0"
+        "\x012025-01-01T00:00:00+00:00\0\0"
+        "\x012024-12-31T00:00:00+00:00\0Bo\0\nA\0annotations/x.yml\0"
+    )
+    commits = w3c._commits(log)
+    assert [(c.stamp, c.author) for c in commits] == [
+        ("2025-01-02T00:00:00+00:00", "Doe, Jane"),
+        ("2025-01-01T00:00:00+00:00", ""),
+        ("2024-12-31T00:00:00+00:00", "Bo"),
+    ]
+    assert commits[0].changes == (
+        ("R", "annotations/x.yml", "annotations/\x01y.yml"),
+        ("M", None, "annotations/a b.yml"),
+    )
+    histories = w3c._follow(commits, {"annotations/\x01y.yml", "annotations/a b.yml"})
+    assert histories == {
+        "annotations/\x01y.yml": [
+            ("2025-01-02T00:00:00+00:00", "Doe, Jane"),
+            ("2024-12-31T00:00:00+00:00", "Bo"),
+        ],
+        "annotations/a b.yml": [("2025-01-02T00:00:00+00:00", "Doe, Jane")],
+    }
 
 
 def test_provenance_goes_on_the_collection(suite: Suite, small: CheckedArchive) -> None:

@@ -66,7 +66,7 @@ CACHE_FORMAT = 1
 #: Where the cache lives, relative to the repo root.
 CACHE_DIR = Path(".cache") / "annotary"
 #: Libraries whose behaviour shapes cached values (rendering, anchoring, cleaning).
-DEPENDENCIES = ("markdown", "nh3", "rapidfuzz", "pyyaml", "mkdocs")
+DEPENDENCIES = ("markdown", "cmarkgfm", "nh3", "rapidfuzz", "pyyaml", "mkdocs", "mkdocs-material")
 
 #: Length of the secret that signs this machine's entries.
 SECRET_BYTES = 32

@@ -1,15 +1,33 @@
 """The MkDocs adapter: the only module that knows MkDocs.
 
-It runs the core once per build (validate and place everything), aborts the
-build on a contributor's error with the same messages as ``annotary lint``,
-adds the generated pages and the plugin's assets, and hands each article page's
-HTML to the generator-independent renderer.
+How a build goes, and why in this order:
+
+1. ``on_config``: every file is loaded and validated (the same messages as
+   ``annotary lint``); a contributor's error stops the build before anything
+   is written.
+2. ``on_files``: the plugin's assets and the listing pages (sources, claims,
+   tags) are added. Their paths come from the annotation files alone; their
+   content waits until every article has been placed.
+3. ``on_page_content``, per article: the HTML MkDocs rendered is placed,
+   highlighted and rendered by :mod:`annotary.articlepage` (or read back from
+   the cache when nothing it depends on changed). MkDocs renders each article's
+   Markdown once, for the page; the plugin never renders it again. The page
+   content handed on is the short version meant for the search index.
+4. ``on_page_context``, after Material's search plugin has indexed that short
+   version: the highlighted page goes in, and the listing pages and the home
+   list are written from every article's passages.
+5. ``on_post_build``: the W3C Web Annotation exports.
+
+``mkdocs serve --dirty`` (``./scripts/serve``) rebuilds only the pages an edit
+touches: see :meth:`AnnotaryPlugin.on_files`.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
+import os
 import re
 from html import escape
 from importlib import resources
@@ -19,23 +37,36 @@ from typing import TYPE_CHECKING
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, InclusionLevel
 
 from . import w3c
+from .archive import LoadResult, load_archive
+from .articlepage import ArticlePage, PageSettings, build_article_page, sources_fingerprint
+from .cache import Cache
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
-from .links import links_for_page_url
-from .markup import MarkdownConfig, clean_article_html
-from .pages import HOME_MARKER, archive_pages, home_article_list
-from .pipeline import CheckedArchive, check_archive
-from .placement import place_annotations
-from .render import render_article
-from .schemaorg import article_jsonld
+from .pages import (
+    CLAIMS_PAGE,
+    HOME_MARKER,
+    SOURCES_INDEX,
+    TAGS_INDEX,
+    ListingPage,
+    Passage,
+    home_list,
+    plan_pages,
+    render_page,
+    tag_page_name,
+)
+from .pipeline import CheckedArchive
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import Files
+    from mkdocs.structure.nav import Navigation
     from mkdocs.structure.pages import Page
+    from mkdocs.utils.templates import TemplateContext
+
+    from .model import Archive, Article
 
 log = logging.getLogger("mkdocs.plugins.annotary")
 NOT_IN_NAV = InclusionLevel.NOT_IN_NAV
@@ -48,42 +79,73 @@ ASSETS_URI = "assets/annotary"
 ASSET_FILES = ("annotary.css", "annotary.js")
 #: Placing problems: the page is still built, the annotation listed apart.
 PLACING_CODES = frozenset({"quote-drifted", "quote-not-found", "quote-ambiguous"})
+#: Where the home page's article list goes in the rendered page.
+_HOME_SLOT = HOME_MARKER
 
 
 class AnnotaryConfig(base.Config):
     enabled = c.Type(bool, default=True)
     """Turn the plugin off (``ANNOTARY_ENABLED=false``) for a plain build to compare with."""
+    cache = c.Type(bool, default=True)
+    """Remember finished article pages under ``.cache/annotary`` (``ANNOTARY_CACHE=false``: off)."""
 
 
 class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
+    """One instance lives through all the rebuilds of ``mkdocs serve``: what it keeps
+    between builds (the last archive and every article's page) is what lets a
+    dirty rebuild redo only what an edit touches."""
+
     def __init__(self) -> None:
-        self.checked: CheckedArchive | None = None
+        self.loaded: LoadResult | None = None
+        self.cache: Cache | None = None
         self.updated_of: dict[str, datetime.datetime] = {}
+        self.provenance: dict[str, w3c.Provenance] = {}
+        self.sources_key = ""
+        #: Every article's finished page, by slug (kept across dirty rebuilds).
+        self.results: dict[str, ArticlePage] = {}
+        #: Full page content waiting for ``on_page_context``, by page source path.
+        self.content: dict[str, str] = {}
         self.head: dict[str, str] = {}
+        self.plan: dict[str, ListingPage] = {}
+        self.passages: dict[str, tuple[Passage, ...]] | None = None
+        self.dirty = False
+        self.changed: set[str] | None = None
+        self.previous: Archive | None = None
+        self.root: Path | None = None
+
+    # --- start of a build -----------------------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.dirty = command == "serve" and dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
         root = Path(config.config_file_path).parent
-        markdown_config = MarkdownConfig(
-            tuple(str(e) for e in config.markdown_extensions if isinstance(e, str)),
-            dict(config.mdx_configs),
-        )
-        checked = check_archive(root, markdown_config)
-        for problem in checked.problems:
-            if problem.is_error and problem.code not in PLACING_CODES:
-                log.error(problem.format_text())
-            else:
-                log.warning(problem.format_text())
-        fatal = [p for p in checked.errors if p.code not in PLACING_CODES]
-        if fatal:
+        loaded = load_archive(root)
+        for problem in loaded.problems:
+            (log.error if problem.is_error else log.warning)(problem.format_text())
+        if loaded.has_errors:
+            errors = sum(1 for p in loaded.problems if p.is_error)
             raise PluginError(
-                f"annotary: {len(fatal)} error(s) in the archive's files (listed above); "
+                f"annotary: {errors} error(s) in the archive's files (listed above); "
                 "nothing was built. Run 'annotary lint' for details."
             )
-        self.checked = checked
+        same_repo = self.root == root
+        self.previous = self.loaded.archive if self.loaded is not None and same_repo else None
+        if not same_repo:
+            self.results = {}
+        self.root = root
+        self.loaded = loaded
+        self.cache = Cache.for_root(root) if self.config.cache else None
+        self.sources_key = sources_fingerprint(loaded.archive)
         self.updated_of = annotation_dates(root)
-        self.head = {}
+        self.provenance = {}
+        if config.site_url:
+            slugs = sorted(loaded.archive.annotation_files)
+            found = w3c.git_provenance_all(root, [f"annotations/{s}.yml" for s in slugs])
+            self.provenance = {s: p for s in slugs if (p := found.get(f"annotations/{s}.yml"))}
+        self.content, self.head, self.passages = {}, {}, None
         for name in ASSET_FILES:
             uri = f"{ASSETS_URI}/{name}"
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
@@ -92,18 +154,27 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
-        if not self.config.enabled or self.checked is None:
+        if not self.config.enabled or self.loaded is None:
             return None
+        archive = self.loaded.archive
         assets = resources.files("annotary") / "assets"
         for name in ASSET_FILES:
             content = (assets / name).read_text(encoding="utf-8")
             files.append(File.generated(config, f"{ASSETS_URI}/{name}", content=content))
-        for path, content in archive_pages(self.checked).items():
+        self.plan = plan_pages(archive)
+        for path, planned in self.plan.items():
             if files.get_file_from_path(path) is None:
-                files.append(File.generated(config, path, content=content, inclusion=NOT_IN_NAV))
+                files.append(
+                    File.generated(
+                        config,
+                        path,
+                        content=_front_matter(planned.title),
+                        inclusion=NOT_IN_NAV,
+                    )
+                )
         if config.site_url:
             feed = atom_feed(
-                self.checked,
+                CheckedArchive(archive),  # the feed reads only the validated files
                 site_url=config.site_url,
                 site_name=config.site_name,
                 updated_of=self.updated_of,
@@ -113,105 +184,253 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         for file in files:
             if article_slug(file.src_uri) is not None:
                 file.inclusion = NOT_IN_NAV  # reached from the home list, not the nav
+        if self.dirty:
+            self._mark_unchanged(files)
         return files
+
+    # --- each page ------------------------------------------------------------------------
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if not self.config.enabled or self.checked is None:
+        if not self.config.enabled or self.loaded is None:
             return None
         slug = article_slug(page.file.src_uri)
-        if slug is not None and slug in self.checked.archive.articles:
+        if slug is not None and slug in self.loaded.archive.articles:
             # Material prints the title into <title> and the header unescaped
-            meta = self.checked.archive.articles[slug].meta
+            meta = self.loaded.archive.articles[slug].meta
             page.meta["title"] = escape(meta.title)
             # Material's search indexes the tags and shows them as HTML
             page.meta["tags"] = [escape(tag) for tag in meta.tags]
-        if HOME_MARKER in markdown:
-            home = home_article_list(self.checked)
-            if config.site_url:
-                home += "\n" + feed_link_html(FEED_PATH)
-            return markdown.replace(HOME_MARKER, home)
         return None
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if not self.config.enabled or self.checked is None:
+        if not self.config.enabled or self.loaded is None:
             return None
-        slug = article_slug(page.file.src_uri)
-        if slug is None or slug not in self.checked.archive.articles:
+        src = page.file.src_uri
+        archive = self.loaded.archive
+        planned = self.plan.get(src) if page.file.generated_by else None
+        if planned is not None:
+            return planned.search_html  # the listing itself comes in on_page_context
+        slug = article_slug(src)
+        if slug is None or slug not in archive.articles:
             return None
-        annotation_file = self.checked.archive.annotation_files.get(slug)
+        article = archive.articles[slug]
+        annotation_file = archive.annotation_files.get(slug)
         annotations = annotation_file.annotations if annotation_file else ()
-        placed = place_annotations(clean_article_html(html), annotations)
-        links = links_for_page_url(page.url, config.use_directory_urls)
-        rendered = render_article(
-            placed, self.checked.archive.articles[slug], self.checked.archive, links
+        settings = PageSettings(
+            page_url=page.url,
+            directory_urls=config.use_directory_urls,
+            canonical_url=page.canonical_url,
+            site_name=config.site_name,
+            site_url=config.site_url,
         )
+        result = build_article_page(
+            html,
+            article,
+            annotations,
+            archive,
+            settings,
+            cache=self.cache,
+            sources_key=self.sources_key,
+        )
+        for problem in result.problems:
+            log.warning(problem.format_text())
+        self.results[slug] = result
         # MkDocs collected the page's ids before this event: add the highlights' own,
         # so links to `#<annotation-id>` from other pages validate.
-        page.present_anchor_ids = (page.present_anchor_ids or set()) | set(
-            _ID_ATTRIBUTE.findall(rendered)
-        )
-        if page.canonical_url:
-            self.head[page.file.src_uri] = article_jsonld(
-                self.checked.archive.articles[slug],
-                placed,
-                self.checked.archive,
-                page_url=page.canonical_url,
-                site_name=config.site_name,
-                site_url=config.site_url,
-            )
-        return rendered
+        page.present_anchor_ids = (page.present_anchor_ids or set()) | set(result.anchor_ids)
+        self.content[src] = result.content
+        if result.head:
+            self.head[src] = result.head
+        if config.site_url and result.w3c_items is not None:
+            self._write_article_export(article, result, config)
+        return result.search_html
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """The W3C Web Annotation exports: one collection per article, one for the archive."""
-        if not self.config.enabled or self.checked is None:
-            return
-        if not config.site_url:
-            log.warning("annotary: no site_url in mkdocs.yml; the W3C exports need one")
-            return
-        write_w3c_exports(
-            self.checked,
-            root=Path(config.config_file_path).parent,
-            site_dir=Path(config.site_dir),
-            site_url=config.site_url,
-            directory_urls=config.use_directory_urls,
-        )
+    @event_priority(-100)  # after Material's search plugin has indexed the short version
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext | None:
+        if not self.config.enabled or self.loaded is None:
+            return None
+        src = page.file.src_uri
+        if src in self.content:
+            page.content = self.content.pop(src)
+        elif page.file.generated_by and src in self.plan:
+            page.content = render_page(
+                src,
+                self.loaded.archive,
+                self._passages(),
+                directory_urls=config.use_directory_urls,
+            )
+            # links to `claims/#false` etc. are checked after this event
+            page.present_anchor_ids = (page.present_anchor_ids or set()) | set(
+                _ID_ATTRIBUTE.findall(page.content)
+            )
+        elif page.content and _HOME_SLOT in page.content:
+            home = home_list(
+                self.loaded.archive, self._passages(), directory_urls=config.use_directory_urls
+            )
+            if config.site_url:
+                home += "\n" + feed_link_html(FEED_PATH)
+            page.content = page.content.replace(_HOME_SLOT, home, 1)
+        return None
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        head = self.head.get(page.file.src_uri)
+        head = self.head.pop(page.file.src_uri, None)
         if not head:
             return None
         return output.replace("</head>", head + "</head>", 1)
 
+    # --- end of a build -------------------------------------------------------------------
 
-def write_w3c_exports(
-    checked: CheckedArchive, *, root: Path, site_dir: Path, site_url: str, directory_urls: bool
-) -> None:
-    provenance = {
-        slug: found
-        for slug in checked.archive.annotation_files
-        if (found := w3c.git_provenance(root, f"annotations/{slug}.yml")) is not None
-    }
-    for slug, placed in sorted(checked.placed.items()):
-        document = w3c.article_collection(
-            placed,
-            checked.archive.articles[slug],
-            checked.archive,
-            site_url=site_url,
-            article_url=w3c.article_url(site_url, slug, directory_urls=directory_urls),
-            provenance=provenance.get(slug),
-            directory_urls=directory_urls,
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """The whole archive's W3C collection; the cache forgets what this build did not use."""
+        if not self.config.enabled or self.loaded is None:
+            return
+        if not config.site_url:
+            log.warning("annotary: no site_url in mkdocs.yml; the W3C exports need one")
+        else:
+            self._write_archive_export(config)
+        if self.cache is not None and not self.dirty:
+            self.cache.sweep()
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _passages(self) -> dict[str, tuple[Passage, ...]]:
+        """Every article's passages, as the listing pages need them (once per build)."""
+        assert self.loaded is not None
+        if self.passages is not None:
+            return self.passages
+        archive = self.loaded.archive
+        by_slug: dict[str, tuple[Passage, ...]] = {}
+        for slug, article in archive.articles.items():
+            annotation_file = archive.annotation_files.get(slug)
+            annotations = {
+                a.id: a for a in (annotation_file.annotations if annotation_file else ())
+            }
+            result = self.results.get(slug)
+            if result is None:
+                by_slug[slug] = tuple(
+                    Passage(article, a, a.quote, False) for a in annotations.values()
+                )
+            else:
+                by_slug[slug] = tuple(
+                    Passage(article, annotations[i], text, placed)
+                    for i, text, placed in result.passages
+                    if i in annotations
+                )
+        self.passages = by_slug
+        return by_slug
+
+    def _write_article_export(
+        self, article: Article, result: ArticlePage, config: MkDocsConfig
+    ) -> None:
+        assert result.w3c_items is not None
+        assert config.site_url
+        items, total = result.w3c_items
+        text = w3c.article_collection_text(
+            items,
+            total,
+            article,
+            site_url=config.site_url,
+            provenance=self.provenance.get(article.slug),
+            directory_urls=config.use_directory_urls,
         )
-        path = site_dir / w3c.article_collection_path(slug, directory_urls=directory_urls)
+        path = Path(config.site_dir) / w3c.article_collection_path(
+            article.slug, directory_urls=config.use_directory_urls
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(w3c.dumps(document), encoding="utf-8")
-    archive = w3c.archive_collection(
-        checked, site_url=site_url, directory_urls=directory_urls, provenance=provenance
-    )
-    (site_dir / w3c.archive_collection_path()).write_text(w3c.dumps(archive), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
+
+    def _write_archive_export(self, config: MkDocsConfig) -> None:
+        assert self.loaded is not None
+        assert config.site_url
+        archive = self.loaded.archive
+        items = {
+            slug: result.w3c_items
+            for slug, result in self.results.items()
+            if slug in archive.articles and result.w3c_items is not None
+        }
+        text = w3c.archive_collection_text(
+            items,
+            site_url=config.site_url,
+            slugs=sorted(archive.annotation_files),
+            provenance=self.provenance,
+        )
+        path = Path(config.site_dir) / w3c.archive_collection_path()
+        path.write_text(text, encoding="utf-8")
+
+    def _mark_unchanged(self, files: Files) -> None:
+        """In a dirty rebuild, tell MkDocs which pages the last edit leaves as they were.
+
+        MkDocs rebuilds an article page only when its Markdown is newer than the
+        page, and every generated page always. An annotation edit changes
+        neither the article's Markdown nor the number of generated pages, so the
+        plugin says what changed: the articles whose annotations differ from the
+        last build, the listing pages that show them, and the home list.
+        """
+        assert self.loaded is not None
+        if self.previous is None:
+            return
+        archive, previous = self.loaded.archive, self.previous
+        changed = {
+            slug
+            for slug in set(archive.annotation_files) | set(previous.annotation_files)
+            if archive.annotation_files.get(slug) != previous.annotation_files.get(slug)
+            or archive.articles.get(slug) != previous.articles.get(slug)
+        }
+        if archive.sources != previous.sources:
+            return  # every page may name a source: rebuild everything
+        series = _series_of(previous, changed) | _series_of(archive, changed)
+        indexes = {"index.md", SOURCES_INDEX, CLAIMS_PAGE, TAGS_INDEX}
+        for file in files:
+            src = file.src_uri
+            slug = article_slug(src)
+            if slug is not None:
+                if slug in changed:
+                    _set_modified(file, True)
+            elif src in indexes:
+                _set_modified(file, bool(changed))
+            elif file.generated_by is not None and src.endswith(".md"):
+                _set_modified(file, _in_series(src, series))
+
+
+def _series_of(archive: Archive, slugs: set[str]) -> set[str]:
+    """The listing series that show any annotation of ``slugs`` (``sources/<id>``,
+    ``tags/<name>``, ``claims/<status>``): a page of a series is ``<series>.md`` or
+    ``<series>/…``; an added or removed entry shifts every later page of it."""
+    series: set[str] = set()
+    for slug in slugs:
+        annotation_file = archive.annotation_files.get(slug)
+        for annotation in annotation_file.annotations if annotation_file else ():
+            series.update(f"sources/{i}" for i in annotation.source_ids)
+            series.update(f"tags/{tag_page_name(t)}" for t in annotation.tags)
+            if annotation.status:
+                series.add(f"claims/{annotation.status}")
+    return series
+
+
+def _in_series(path: str, series: set[str]) -> bool:
+    stem = path.removesuffix(".md")
+    return stem in series or stem.rsplit("/", 1)[0] in series
+
+
+def _set_modified(file: File, value: bool) -> None:
+    """Override MkDocs' guess for ``file``; a page missing from the site is always built."""
+    file.is_modified = lambda: value or not os.path.isfile(file.abs_dest_path)  # type: ignore[method-assign]
+
+
+def _front_matter(title: str) -> str:
+    """A generated page's Markdown: front matter with its title, and no body.
+
+    MkDocs treats a page title as HTML and Material prints it through
+    ``striptags`` (which unescapes) into ``<title>``: the title is given
+    HTML-escaped so a source named ``</title><script>`` stays text.
+    """
+    return f"---\ntitle: {json.dumps(escape(' '.join(title.split())))}\n---\n"
 
 
 def article_slug(src_uri: str) -> str | None:

@@ -1,10 +1,25 @@
 """Contributors' notes: Markdown in, HTML that is safe to put on a page out.
 
+Notes are CommonMark (https://commonmark.org), rendered by cmark, the C
+reference implementation (through ``cmarkgfm``, without the GitHub extensions):
+about 5 µs a note against 160 µs for Python-Markdown, which matters with tens
+of thousands of notes in an archive.
+
 Notes come from pull requests, so they are untrusted input published on every
 reader's screen. Two layers keep them harmless:
 
-1. Python-Markdown is run *without* its raw-HTML handling, so a ``<script>`` or
-   ``<iframe>`` typed in a note is escaped and shown as text, never passed on.
+1. Raw HTML is never seen as HTML: a ``<script>`` or ``<iframe>`` typed in a
+   note is escaped and shown as text, not passed on (and not silently dropped,
+   as cmark's own safe mode would do). Before cmark runs, every ``<`` that could
+   start HTML becomes the noncharacter U+FDD0 (a U+FDD0 of the note becomes
+   U+FFFD first), an ordinary character to cmark, and U+FDD0 becomes ``&lt;``
+   again in the HTML it writes (``%3C`` in a link address). Only three kinds of
+   ``<`` are kept: a backslash-escaped one, one before ``http:``, ``https:`` or
+   ``mailto:`` (autolinks), and that of an e-mail autolink
+   ``<name@example.org>``; none can open a tag, a comment or an HTML block.
+   Inside code spans and code blocks the result is what CommonMark gives for
+   ``<`` (``&lt;``). cmark still runs in its safe mode (raw HTML and
+   ``javascript:``-like link addresses removed) as a second guard.
 2. The result is cleaned by ``nh3`` (the Rust ammonia sanitizer) against a
    short allow-list of tags, with links restricted to ``http``, ``https`` and
    ``mailto`` and given ``rel="noopener nofollow"``. This catches what Markdown
@@ -16,9 +31,10 @@ text is rendered again for every build of ``mkdocs serve``.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-import markdown
+import cmarkgfm  # type: ignore[import-untyped]  # no stubs, no py.typed
 import nh3
 
 __all__ = ["ALLOWED_TAGS", "URL_SCHEMES", "render_note"]
@@ -36,42 +52,73 @@ _CLEAN_CONTENT_TAGS: frozenset[str] = frozenset(
 )
 _ATTRIBUTES: dict[str, set[str]] = {"a": {"href", "title"}}
 
+#: Built once: a Cleaner reuses its allow-lists (``nh3.clean`` builds them on every call).
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(_CLEAN_CONTENT_TAGS),
+    attributes=_ATTRIBUTES,
+    url_schemes=set(URL_SCHEMES),
+    url_relative="deny",
+    link_rel="noopener nofollow",
+    strip_comments=True,
+)
 
-def _markdown() -> markdown.Markdown:
-    """A Markdown converter that treats raw HTML as text.
+#: Stands for a ``<`` that must stay text: a noncharacter, never in a note as such.
+_LT = "\ufdd0"
+#: How cmark writes ``_LT`` in a link address (percent-encoded UTF-8).
+_LT_IN_URL = "%EF%B7%90"
+#: Left to right, what a ``<`` is (CommonMark 0.31: "Backslash escapes", "Autolinks",
+#: "Raw HTML", "HTML blocks"):
+#:
+#: 1. a backslash and the character it escapes: a ``\\<`` stays as it is (cmark reads
+#:    it as a literal ``<`` outside code, and as two characters inside code: text
+#:    either way);
+#: 2. ``<`` before ``http:``, ``https:`` or ``mailto:``: no HTML tag, comment or
+#:    block can start so (a tag name is followed by a space, ``/`` or ``>``, never
+#:    ``:``), so it is left for cmark: an autolink, a link address in ``<…>``
+#:    (``[x](<https://a b>)``), or else a literal ``<``;
+#: 3. an e-mail autolink (``<name@example.org>``), likewise never HTML. Its first
+#:    character may not be ``!`` or ``?``: at the start of a line ``<!--``, ``<!X``
+#:    and ``<?`` open an HTML block, which cmark parses before any autolink;
+#: 4. any other ``<``: hidden.
+_LESS_THAN = re.compile(
+    r"(\\[\s\S])"
+    r"|(<(?=(?i:https?|mailto):)"
+    r"|<[a-zA-Z0-9.#$%&'*+/=^_`{|}~-][a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]*"
+    r"@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*>)"
+    r"|<"
+)
 
-    Deregistering the raw-HTML block preprocessor and inline pattern makes
-    Python-Markdown escape ``<tag>`` like any other text; autolinks
-    (``<https://…>``) are a separate pattern and keep working.
-    """
-    md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    return md
+
+def _hide(match: re.Match[str]) -> str:
+    return match.group(1) or match.group(2) or _LT
 
 
-_MD = _markdown()
+def _raw_html_as_text(markdown_text: str) -> str:
+    """The note with every ``<`` that could start raw HTML replaced by :data:`_LT`."""
+    if _LT in markdown_text:
+        markdown_text = markdown_text.replace(_LT, "\ufffd")
+    if "<" not in markdown_text:
+        return markdown_text
+    return _LESS_THAN.sub(_hide, markdown_text)
 
 
 @lru_cache(maxsize=4096)
 def render_note(markdown_text: str) -> str:
-    """Render a note's Markdown to sanitised HTML (empty string for an empty note).
+    """Render a note's Markdown (CommonMark) to sanitised HTML (empty string for an empty note).
 
     The output only holds the tags of :data:`ALLOWED_TAGS`; ``<a>`` keeps only
     ``href`` (absolute ``http``/``https``/``mailto``) and ``title``, and gets
-    ``rel="noopener nofollow"``. Anything else is escaped or removed.
+    ``rel="noopener nofollow"``. Raw HTML in the note is shown as text; anything
+    else not allowed is removed.
     """
     if not markdown_text.strip():
         return ""
-    html = _MD.reset().convert(markdown_text)
-    cleaned: str = nh3.clean(
-        html,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(_CLEAN_CONTENT_TAGS),
-        attributes=_ATTRIBUTES,
-        url_schemes=set(URL_SCHEMES),
-        url_relative="deny",
-        link_rel="noopener nofollow",
-        strip_comments=True,
-    )
+    html: str = cmarkgfm.markdown_to_html(_raw_html_as_text(markdown_text))
+    if _LT in html:
+        html = html.replace(_LT, "&lt;")
+    if _LT_IN_URL in html:
+        html = html.replace(_LT_IN_URL, "%3C")
+    cleaned: str = _CLEANER.clean(html)
     return cleaned.strip()

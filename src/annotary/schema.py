@@ -97,8 +97,8 @@ ANNOTATION_DOCS: dict[str, tuple[str, str]] = {
     ),
     "note": (
         "Note",
-        "Optional: what the archive says about the passage, in Markdown (emphasis, "
-        "links, lists, code). Use a block ('note: |') for more than one line.",
+        "Optional: what the archive says about the passage, in CommonMark Markdown "
+        "(emphasis, links, lists, code). Use a block ('note: |') for more than one line.",
     ),
     "tags": (
         "Tags",

@@ -1,0 +1,281 @@
+"""Everything the site needs from one article page, computed once and remembered.
+
+A site generator hands over the HTML it rendered from an article's Markdown;
+this module returns what the archive makes of it: the highlighted page, the
+little that the search index should read, the ``<head>`` additions, the ids
+other pages may link to, each annotation's passage (for the listing pages),
+the placing problems and the article's W3C Web Annotation items.
+
+All of it is a pure function of the inputs listed in :func:`page_key`, so on a
+rebuild where neither the article nor its annotations changed the whole result
+comes from the on-disk cache (:mod:`annotary.cache`) in one read: no Markdown,
+no anchoring, no highlighting. Editing one annotation misses this entry but
+still reuses the anchors of the others (:func:`~annotary.pipeline.place_annotations_cached`).
+Nothing here knows MkDocs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import w3c
+from .diagnostics import Diagnostic, Location, Severity
+from .links import links_for_page_url
+from .markup import clean_article_html
+from .notes import render_note
+from .pipeline import place_annotations_cached
+from .placement import placement_problems
+from .render import render_article
+from .schemaorg import article_jsonld
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from .cache import Cache
+    from .model import Annotation, Archive, Article
+    from .placement import PlacedArticle
+
+__all__ = ["ArticlePage", "PageSettings", "PassageRecord", "build_article_page", "page_key"]
+
+#: Bump when what an entry holds changes meaning.
+ENTRY_VERSION = "article-page-1"
+_ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
+
+#: One annotation as the listing pages need it: its id, its text as the article
+#: shows it (the YAML quote if not placed), and whether it was placed.
+PassageRecord = tuple[str, str, bool]
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    """What the site says about where the page lives (part of every cache key)."""
+
+    page_url: str
+    directory_urls: bool
+    canonical_url: str | None
+    site_name: str
+    site_url: str | None
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One article page as the site needs it."""
+
+    #: The page content: header, highlighted text and the list of annotations.
+    content: str
+    #: What the search index reads: the article's text and the notes, without
+    #: the markup of the highlights and the list (searching a note finds the page).
+    search_html: str
+    #: For ``<head>``: the schema.org JSON-LD ("" without a canonical URL).
+    head: str
+    #: Every ``id`` the content adds (highlights, list entries), for link checkers.
+    anchor_ids: tuple[str, ...]
+    #: Each annotation in reading order, then those not placed.
+    passages: tuple[PassageRecord, ...]
+    #: Quotes that drifted, are ambiguous or are not found.
+    problems: tuple[Diagnostic, ...]
+    #: The article's annotations as W3C Web Annotations: the JSON list and its
+    #: length (``None`` without a site URL); see :func:`annotary.w3c.items_json`.
+    w3c_items: tuple[str, int] | None
+
+
+def page_key(
+    html: str,
+    article: Article,
+    annotations: Sequence[Annotation],
+    sources_fingerprint: str,
+    settings: PageSettings,
+) -> tuple[str, ...]:
+    """Every input of :func:`build_article_page`, as strings for :meth:`Cache.key`.
+
+    The dataclasses' ``repr`` spells out every field (quotes, notes, statuses,
+    locations used in messages), so any edit of the annotation file that could
+    change the page changes the key. The cache adds the code's fingerprint.
+    """
+    return (
+        ENTRY_VERSION,
+        html,
+        repr(article),
+        repr(tuple(annotations)),
+        sources_fingerprint,
+        repr(settings),
+    )
+
+
+def sources_fingerprint(archive: Archive) -> str:
+    """The registry of sources as the pages show it (names, roles, kinds, links)."""
+    return repr(sorted(archive.sources.items()))
+
+
+def build_article_page(
+    html: str,
+    article: Article,
+    annotations: Sequence[Annotation],
+    archive: Archive,
+    settings: PageSettings,
+    *,
+    cache: Cache | None = None,
+    sources_key: str | None = None,
+) -> ArticlePage:
+    """The article page for ``html``, from the cache when nothing it depends on changed.
+
+    ``sources_key`` is :func:`sources_fingerprint` of ``archive``, computed once
+    per build by the caller (it is the same for every page).
+    """
+    if cache is None:
+        return _compute(html, article, annotations, archive, settings, None)
+    parts = page_key(
+        html, article, annotations, sources_key or sources_fingerprint(archive), settings
+    )
+    key = cache.key("article-page", *parts)
+    stored = cache.get("article-page", key)
+    page = _from_json(stored) if stored is not None else None
+    if page is None:
+        page = _compute(html, article, annotations, archive, settings, cache)
+        cache.put("article-page", key, _to_json(page))
+    return page
+
+
+def _compute(
+    html: str,
+    article: Article,
+    annotations: Sequence[Annotation],
+    archive: Archive,
+    settings: PageSettings,
+    cache: Cache | None,
+) -> ArticlePage:
+    cleaned = clean_article_html(html)
+    placed = place_annotations_cached(cleaned, annotations, cache)
+    links = links_for_page_url(settings.page_url, settings.directory_urls)
+    content = render_article(placed, article, archive, links)
+    head = ""
+    if settings.canonical_url:
+        head = article_jsonld(
+            article,
+            placed,
+            archive,
+            page_url=settings.canonical_url,
+            site_name=settings.site_name,
+            site_url=settings.site_url,
+        )
+    items = None
+    if settings.site_url:
+        root = w3c.site_root(settings.site_url)
+        annotations_w3c = w3c.article_annotations(
+            placed,
+            archive,
+            site_url=root,
+            article_url=w3c.article_url(root, article.slug, directory_urls=settings.directory_urls),
+            directory_urls=settings.directory_urls,
+        )
+        items = (w3c.items_json(annotations_w3c), len(annotations_w3c))
+    return ArticlePage(
+        content=content,
+        search_html=search_html(cleaned, annotations),
+        head=head,
+        anchor_ids=tuple(sorted(set(_ID_ATTRIBUTE.findall(content)))),
+        passages=passage_records(placed),
+        problems=tuple(placement_problems(article.path, placed)),
+        w3c_items=items,
+    )
+
+
+def search_html(cleaned_html: str, annotations: Sequence[Annotation]) -> str:
+    """The article as it reads plus a section of the notes: what a reader may search for.
+
+    The highlighted page repeats each passage in the list and wraps the text in
+    hundreds of elements; an index needs none of that, and parsing it was a
+    quarter of a large build.
+    """
+    notes = [render_note(a.note) for a in annotations if a.note]
+    if not notes:
+        return cleaned_html
+    return cleaned_html + '<h2 id="annotations">Annotations</h2>' + "".join(notes)
+
+
+def passage_records(placed: PlacedArticle) -> tuple[PassageRecord, ...]:
+    """Each annotation's passage in reading order (by start, longer first), then the rest."""
+    located: list[tuple[int, int, int, PassageRecord]] = []
+    rest: list[PassageRecord] = []
+    for order, placement in enumerate(placed.placements):
+        annotation = placement.annotation
+        span = placement.span
+        if span is None:
+            rest.append((annotation.id, annotation.quote, False))
+        else:
+            text = placed.visible.text[span[0] : span[1]]
+            located.append((span[0], span[1], order, (annotation.id, text, True)))
+    located.sort(key=lambda item: item[:3])
+    return (*(item[3] for item in located), *rest)
+
+
+# --- the cache entry ------------------------------------------------------------------------
+
+
+def _to_json(page: ArticlePage) -> dict[str, Any]:
+    return {
+        "content": page.content,
+        "search": page.search_html,
+        "head": page.head,
+        "ids": list(page.anchor_ids),
+        "passages": [list(p) for p in page.passages],
+        "problems": [p.to_json() for p in page.problems],
+        "w3c": list(page.w3c_items) if page.w3c_items is not None else None,
+    }
+
+
+def _from_json(value: object) -> ArticlePage | None:
+    """The stored page, or ``None`` if the entry is not one (then it is computed again)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        content, search, head = value["content"], value["search"], value["head"]
+        ids, passages, problems, items = (
+            value["ids"],
+            value["passages"],
+            value["problems"],
+            value["w3c"],
+        )
+        if not all(isinstance(v, str) for v in (content, search, head)):
+            return None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            return None
+        records: list[PassageRecord] = []
+        for record in passages:
+            annotation_id, text, placed = record
+            if not (
+                isinstance(annotation_id, str)
+                and isinstance(text, str)
+                and isinstance(placed, bool)
+            ):
+                return None
+            records.append((annotation_id, text, placed))
+        diagnostics = tuple(_diagnostic(p) for p in problems)
+        w3c_items: tuple[str, int] | None = None
+        if items is not None:
+            text, count = items
+            if not isinstance(text, str) or not isinstance(count, int) or isinstance(count, bool):
+                return None
+            w3c_items = (text, count)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return ArticlePage(content, search, head, tuple(ids), tuple(records), diagnostics, w3c_items)
+
+
+def _diagnostic(value: Mapping[str, Any]) -> Diagnostic:
+    file, line, column = value["file"], value["line"], value["column"]
+    message, code, hint = value["message"], value["code"], value["hint"]
+    if not (
+        isinstance(file, str)
+        and isinstance(line, int)
+        and isinstance(column, int)
+        and isinstance(message, str)
+        and isinstance(code, str)
+        and (hint is None or isinstance(hint, str))
+    ):
+        raise TypeError(value)
+    return Diagnostic(
+        Location(file, line, column), Severity(value["severity"]), code, message, hint
+    )

@@ -1,0 +1,133 @@
+"""The plugin's two ways of not doing work twice, held to the result of a full build.
+
+- The cache (``.cache/annotary``): a build where nothing changed reads every
+  article page back; a build after an edit must still show the edit.
+- ``mkdocs serve --dirty`` (``./scripts/serve``): a rebuild after an edit
+  redoes only the pages the edit touches. Whatever it skips must be exactly
+  what a full build would have written anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from conftest import ANNOTATIONS, ARTICLE, REPO
+
+SERVE_URL = "http://127.0.0.1:8000/"
+TOKEN = "zebrafinchtoken"
+
+
+def make_archive(root: Path) -> Path:
+    """The repo's seed plus a second, small article that names two of its sources."""
+    (root / "src" / "annotary").mkdir(parents=True)  # named by mkdocs.yml's watch:
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    for folder in ("docs", "annotations", "overrides"):
+        shutil.copytree(REPO / folder, root / folder)
+    (root / "docs" / "articles" / "test-article.md").write_text(ARTICLE, encoding="utf-8")
+    (root / "annotations" / "test-article.yml").write_text(ANNOTATIONS, encoding="utf-8")
+    return root
+
+
+def run_build(root: Path, site: Path, *, dirty: bool, cache: bool = True) -> None:
+    os.environ["ANNOTARY_CACHE"] = "true" if cache else "false"
+    try:
+        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+        config.plugins.on_startup(command="serve" if dirty else "build", dirty=dirty)
+        build(config, serve_url=SERVE_URL if dirty else None, dirty=dirty)
+    finally:
+        del os.environ["ANNOTARY_CACHE"]
+
+
+def pages(site: Path) -> dict[str, str]:
+    return {
+        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(site.rglob("*.html"))
+    }
+
+
+def mtimes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*.html")}
+
+
+def edit(root: Path) -> None:
+    """A new note and another verdict on the small article's claim."""
+    path = root / "annotations" / "test-article.yml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        "    status: unverified\n",
+        f"    status: disputed\n    note: The {TOKEN} says otherwise.\n",
+        1,
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def quiet() -> Iterator[None]:
+    """MkDocs warns that a dirty build may be inaccurate: that is what is tested here."""
+    logger = logging.getLogger("mkdocs")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
+def test_a_dirty_rebuild_redoes_only_what_the_edit_touches(tmp_path: Path, quiet: None) -> None:
+    root = make_archive(tmp_path / "repo")
+    site = tmp_path / "served"
+    run_build(root, site, dirty=True)
+    before = mtimes(site)
+    edit(root)
+    run_build(root, site, dirty=True)
+    after = mtimes(site)
+    rewritten = {name for name in after if after[name] != before.get(name)}
+
+    assert TOKEN in (site / "articles/test-article/index.html").read_text(encoding="utf-8")
+    assert {
+        "articles/test-article/index.html",
+        "index.html",  # the home list counts the verdicts
+        "sources/western-officials/index.html",  # the claim is attributed to them
+        "claims/index.html",
+    } <= rewritten
+    assert "articles/north-korean-troops-kursk/index.html" not in rewritten
+    assert "sources/hamish-de-bretton-gordon/index.html" not in rewritten
+    assert len(rewritten) < len(after) / 2, sorted(rewritten)
+
+    # What was skipped is what a full build writes anyway.
+    full = tmp_path / "full"
+    run_build(root, full, dirty=False, cache=False)
+    full_pages, served_pages = pages(full), pages(site)
+    assert served_pages.keys() == full_pages.keys()
+    assert [n for n in full_pages if full_pages[n] != served_pages[n]] == []
+
+
+def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(
+    tmp_path: Path, quiet: None
+) -> None:
+    root = make_archive(tmp_path / "repo")
+    run_build(root, tmp_path / "cold", dirty=False)
+    assert list((root / ".cache" / "annotary" / "article-page").rglob("*.json"))
+    warm = tmp_path / "warm"
+    run_build(root, warm, dirty=False)
+    assert pages(warm) == pages(tmp_path / "cold")
+
+    edit(root)
+    run_build(root, warm, dirty=False)
+    assert TOKEN in (warm / "articles/test-article/index.html").read_text(encoding="utf-8")
+    uncached = tmp_path / "uncached"
+    run_build(root, uncached, dirty=False, cache=False)
+    assert pages(warm) == pages(uncached)
+
+
+def test_without_the_cache_nothing_is_written_to_the_repo(tmp_path: Path, quiet: None) -> None:
+    root = make_archive(tmp_path / "repo")
+    run_build(root, tmp_path / "site", dirty=False, cache=False)
+    assert not (root / ".cache").exists()
