@@ -732,13 +732,21 @@ def unplaced(archive: Archive) -> dict[str, tuple[Passage, ...]]:
     }
 
 
-#: Mentions per article of the hub: 1,000 in all, some articles longer than a page.
-HUB_SIZES = [250, 1, 99, 100, 101, 7, 30, *[20] * 20, 12]
+def _hub_sizes(page: int) -> list[int]:
+    """Mentions per article of the hub: ten pages' worth in all, some articles longer
+    than a page, some just under, at and over one page."""
+    sizes = [page * 5 // 2, 1, page - 1, page, page + 1, 7, 30]
+    rest = 10 * page - sum(sizes)
+    sizes += [20] * (rest // 20)
+    return [*sizes, rest % 20] if rest % 20 else sizes
+
+
+HUB_SIZES = _hub_sizes(PAGE_SIZE)
 
 
 @pytest.fixture(scope="module")
 def busy() -> tuple[Archive, dict[str, ListingPage], dict[str, str]]:
-    assert sum(HUB_SIZES) == 1000
+    assert sum(HUB_SIZES) == 10 * PAGE_SIZE
     archive = synthetic_archive(hub_articles(HUB_SIZES) + filler_articles(5, 0), [HUB, OTHER])
     plan = plan_pages(archive)
     return archive, plan, render_pages(archive, unplaced(archive), directory_urls=True)
@@ -851,8 +859,8 @@ def test_no_listing_grows_with_the_archive() -> None:
         sizes = [len(p) for path, p in pages.items() if path not in {SOURCES_INDEX, TAGS_INDEX}]
         return max(sizes), len(pages)
 
-    small, small_count = largest(200)
-    large, large_count = largest(1500)
+    small, small_count = largest(2 * PAGE_SIZE)  # every series already fills a page
+    large, large_count = largest(15 * PAGE_SIZE)
     assert large_count > small_count + 20  # more pages…
     assert large <= small * 1.05  # …none of them larger (but for longer dates, more digits)
 
