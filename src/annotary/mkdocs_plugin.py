@@ -29,6 +29,8 @@ import json
 import logging
 import os
 import re
+import zlib
+from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -42,7 +44,13 @@ from mkdocs.structure.files import File, InclusionLevel
 
 from . import w3c
 from .archive import LoadResult, load_archive
-from .articlepage import ArticlePage, PageSettings, build_article_page, sources_fingerprint
+from .articlepage import (
+    ArticlePage,
+    PageSettings,
+    PassageRecord,
+    build_article_page,
+    sources_fingerprint,
+)
 from .cache import Cache
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
 from .pages import (
@@ -102,9 +110,9 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.provenance: dict[str, w3c.Provenance] = {}
         self.sources_key = ""
         #: Every article's finished page, by slug (kept across dirty rebuilds).
-        self.results: dict[str, ArticlePage] = {}
+        self.results: dict[str, _Kept] = {}
         #: Full page content waiting for ``on_page_context``, by page source path.
-        self.content: dict[str, str] = {}
+        self.content: dict[str, bytes] = {}
         self.head: dict[str, str] = {}
         self.plan: dict[str, ListingPage] = {}
         self.passages: dict[str, tuple[Passage, ...]] | None = None
@@ -238,11 +246,14 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         )
         for problem in result.problems:
             log.warning(problem.format_text())
-        self.results[slug] = result
+        items = result.w3c_items
+        self.results[slug] = _Kept(
+            result.passages, (zlib.compress(items[0].encode(), 1), items[1]) if items else None
+        )
         # MkDocs collected the page's ids before this event: add the highlights' own,
         # so links to `#<annotation-id>` from other pages validate.
         page.present_anchor_ids = (page.present_anchor_ids or set()) | set(result.anchor_ids)
-        self.content[src] = result.content
+        self.content[src] = result.content.encode()  # half the memory of a str with a "’"
         if result.head:
             self.head[src] = result.head
         if config.site_url and result.w3c_items is not None:
@@ -257,7 +268,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return None
         src = page.file.src_uri
         if src in self.content:
-            page.content = self.content.pop(src)
+            page.content = self.content.pop(src).decode()
         elif page.file.generated_by and src in self.plan:
             page.content = render_page(
                 src,
@@ -350,9 +361,9 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         assert config.site_url
         archive = self.loaded.archive
         items = {
-            slug: result.w3c_items
-            for slug, result in self.results.items()
-            if slug in archive.articles and result.w3c_items is not None
+            slug: (zlib.decompress(kept.w3c[0]).decode(), kept.w3c[1])
+            for slug, kept in self.results.items()
+            if slug in archive.articles and kept.w3c is not None
         }
         text = w3c.archive_collection_text(
             items,
@@ -396,6 +407,20 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                 _set_modified(file, bool(changed))
             elif file.generated_by is not None and src.endswith(".md"):
                 _set_modified(file, _in_series(src, series))
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What the rest of the build needs of an article page once it is rendered.
+
+    The page itself is dropped once MkDocs has written it (MkDocs renders
+    every page's Markdown before it writes any, so until then each waits as
+    UTF-8); the W3C items wait for the archive-wide collection, compressed to
+    about a tenth.
+    """
+
+    passages: tuple[PassageRecord, ...]
+    w3c: tuple[bytes, int] | None
 
 
 def _series_of(archive: Archive, slugs: set[str]) -> set[str]:
