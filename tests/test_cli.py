@@ -13,6 +13,12 @@ from conftest import ANNOTATIONS, Repo
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """lint uses the cache, whose machine secret goes to a temporary config folder here."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
 def test_anchors_json_shape_and_offsets(repo: Repo) -> None:
     code, out = repo.run("anchors", "test-article", "--format", "json")
     assert code == 0
@@ -109,6 +115,25 @@ def test_strict_fails_on_drift(repo: Repo) -> None:
     )
     assert repo.lint()[0] == 0
     assert repo.lint("--strict")[0] == 1
+
+
+def test_lint_fills_the_cache_and_no_cache_writes_nothing(repo: Repo) -> None:
+    cache = repo.root / ".cache"
+    cold = repo.lint("--no-cache")
+    assert not cache.exists()
+    assert repo.lint() == cold
+    assert (cache / "annotary").is_dir()
+    assert repo.lint() == cold  # warm
+    assert repo.lint("--jobs", "2", "--no-cache") == cold  # one article: in this process
+
+
+def test_lint_help_names_jobs_and_no_cache(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["lint", "--help"])
+    out = capsys.readouterr().out
+    assert "--jobs N" in out
+    assert "ANNOTARY_JOBS" in out
+    assert "--no-cache" in out
 
 
 def test_not_an_archive(tmp_path: Path) -> None:

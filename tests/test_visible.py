@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html as htmllib
+import pickle
+import random
 from functools import cache
 from pathlib import Path
 
@@ -230,3 +232,51 @@ def test_text_runs_know_their_parent_and_block_neighbours() -> None:
 def test_offsets_point_at_the_source(markdown: str) -> None:
     html = render(markdown)
     check_offsets(html, extract_visible_text(html))
+
+
+def _reference(text: str) -> tuple[str, list[int], list[int]]:
+    """Visible text of tag-free, reference-free text, the slow obvious way.
+
+    Every run of ASCII white space is one space that maps to the run's first
+    character; the runs at either end are dropped.
+    """
+    chars: list[str] = []
+    starts: list[int] = []
+    run_start: int | None = None
+    for offset, char in enumerate(text):
+        if char in " \t\n\r\f":
+            if run_start is None:
+                run_start = offset
+            continue
+        if run_start is not None and chars:
+            chars.append(" ")
+            starts.append(run_start)
+        run_start = None
+        chars.append(char)
+        starts.append(offset)
+    return "".join(chars), starts, [s + 1 for s in starts]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_white_space_is_collapsed_like_the_obvious_way(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = [" ", "  ", "\n", "\t", " \n ", "\r\n", "\f", "a", "word", "é", "\xa0", ".", "ok "]
+    text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 60)))
+    result = extract_visible_text(text)
+    assert (result.text, list(result.starts), list(result.ends)) == _reference(text)
+    wrapped = extract_visible_text(f"<p>{text}</p>")
+    assert wrapped.text == result.text
+    assert list(wrapped.starts) == [s + 3 for s in result.starts]
+
+
+def test_pickled_visible_text_is_the_same() -> None:
+    """Worker processes send visible texts back pickled (compactly: offsets as arrays)."""
+    html = render("A *b* &amp; c.\n\nSecond\tparagraph, [link](https://example.org).\n")
+    visible_text = extract_visible_text(html)
+    again = pickle.loads(pickle.dumps(visible_text))
+    assert again == visible_text
+    assert again.runs == visible_text.runs
+    assert type(again.starts) is tuple
+    assert all(type(run).__name__ == "TextRun" for run in again.runs)
+    empty = extract_visible_text("")
+    assert pickle.loads(pickle.dumps(empty)) == empty

@@ -8,8 +8,10 @@ that each annotation file has its article and each source id its registry entry.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -60,7 +62,8 @@ def read_repo_text(root: Path, path: Path, limit: int) -> tuple[str | None, list
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
         return None, [error(loc, "unreadable", f"cannot read the file: {exc}")]
-    if not resolved.is_relative_to(root.resolve()):
+    # (a resolved path under ``root`` as written means ``root`` is resolved already)
+    if not resolved.is_relative_to(root) and not resolved.is_relative_to(root.resolve()):
         return None, [
             error(
                 loc,
@@ -279,47 +282,117 @@ def _files(directory: Path, suffix: str) -> list[Path]:
 
 def load_archive(root: Path) -> LoadResult:
     """Every article, annotation file and source of the repo at ``root``, validated."""
+    plan = plan_archive(root)
+    return assemble_archive(plan, {stem: load_files(plan, stem) for stem in plan.stems})
+
+
+# The loading is split in three so that the independent part can run in worker processes
+# (see :mod:`annotary.pipeline`): :func:`plan_archive` lists the files and reads the source
+# registry, which every annotation file is checked against; :func:`load_files` reads one
+# article and its annotation file, knowing only the plan; :func:`assemble_archive` puts the
+# pieces together in the order a single pass would have found them and adds what only the
+# whole archive knows (sources no annotation names, links that leave the repository).
+
+
+@dataclass(frozen=True)
+class ArchivePlan:
+    """What is known before any article or annotation file is read."""
+
+    root: Path
+    """The repo root, resolved."""
+    article_paths: tuple[Path, ...]
+    """``docs/articles/*.md``, sorted."""
+    annotation_paths: tuple[Path, ...]
+    """``annotations/*.yml`` then ``*.yaml``, each sorted, without the sources file."""
+    sources: dict[str, Source]
+    source_problems: tuple[Diagnostic, ...]
+    sources_parsed: bool
+    """False when sources.yml could not be read or parsed: no reference can be judged."""
+    broken_sources: frozenset[str]
+    """Ids written in sources.yml but refused there: not "unknown" where they are named."""
+    article_stems: tuple[str, ...]
+    """The stem of every article file, in order, for "did you mean" hints."""
+    listed: frozenset[Path]
+    """Every file listed above, and a sources file listed with them: their readers
+    report their links, :func:`links_out_of_repo` need not."""
+
+    @property
+    def stems(self) -> list[str]:
+        """One unit of work per stem: ``docs/articles/STEM.md`` and ``annotations/STEM.yml``."""
+        return list(self._stems)
+
+    @functools.cached_property
+    def _stems(self) -> dict[str, tuple[bool, bool]]:
+        """Each stem, and whether it has an article file and a ``.yml`` annotation file."""
+        stems = {p.stem: (True, False) for p in self.article_paths}
+        for path in self.annotation_paths:
+            if path.suffix == ".yml":
+                stems[path.stem] = (path.stem in stems, True)
+        return stems
+
+
+def plan_archive(root: Path) -> ArchivePlan:
+    """List the archive's files and read ``annotations/sources.yml``."""
     root = root.resolve()
-    problems: list[Diagnostic] = []
-    articles: dict[str, Article] = {}
-    for path in _files(root / ARTICLES_DIR, ".md"):
-        article, found = load_article(root, path)
-        problems += found
-        if article is not None:
-            articles[article.slug] = article
-
+    article_paths = _files(root / ARTICLES_DIR, ".md")
+    yaml_paths = _files(root / ANNOTATIONS_DIR, ".yml") + _files(root / ANNOTATIONS_DIR, ".yaml")
+    annotation_paths = [p for p in yaml_paths if p.name not in ("sources.yml", "sources.yaml")]
     sources, found, sources_parsed = _read_sources(root)
-    problems += found
-    # a source written in sources.yml but refused there is not "unknown" where it is named
     broken = _declared_source_ids(root) - set(sources) if found else set()
+    return ArchivePlan(
+        root,
+        tuple(article_paths),
+        tuple(annotation_paths),
+        sources,
+        tuple(found),
+        sources_parsed,
+        frozenset(broken),
+        tuple(p.stem for p in article_paths),
+        frozenset([*article_paths, *yaml_paths]),
+    )
 
-    annotation_files: dict[str, AnnotationFile] = {}
-    all_files_read = True
-    for path in _files(root / ANNOTATIONS_DIR, ".yml") + _files(root / ANNOTATIONS_DIR, ".yaml"):
-        if path.name in ("sources.yml", "sources.yaml"):
-            continue
-        rel = path.relative_to(root).as_posix()
-        if path.suffix == ".yaml":
-            problems.append(
-                error(
-                    Location(rel),
-                    "bad-file-name",
-                    "annotation files end in '.yml'",
-                    f"rename it to '{path.stem}.yml'",
-                )
-            )
-            continue
-        annotation_file, found = load_annotation_file(root, path)
-        problems += found
-        if annotation_file is None or any(p.is_error for p in found):
-            all_files_read = False
-        if annotation_file is None:
-            continue
-        if (
-            annotation_file.slug not in articles
-            and not (root / ARTICLES_DIR / f"{annotation_file.slug}.md").exists()
-        ):
-            suggestion = did_you_mean(annotation_file.slug, _article_slugs(root))
+
+@dataclass(frozen=True)
+class LoadedFiles:
+    """One article and its annotation file (either may be missing), read and checked."""
+
+    article: Article | None = None
+    article_problems: tuple[Diagnostic, ...] = ()
+    annotation_file: AnnotationFile | None = None
+    """The annotations, if the file was read and its article exists."""
+    annotation_problems: tuple[Diagnostic, ...] = ()
+    """The file's own problems, then its unknown sources or its missing article."""
+    annotations_read: bool = True
+    """False when the annotation file could not be read, or has an error."""
+    has_article: bool = False
+    """The article was loaded (kept when :meth:`summary` drops the article itself)."""
+    annotation_count: int = 0
+    used_sources: frozenset[str] = frozenset()
+    """The source ids the included annotations name."""
+
+    def summary(self) -> LoadedFiles:
+        """Only what the archive's problems and counts need: no article, no annotations."""
+        return replace(self, article=None, annotation_file=None)
+
+
+def load_files(plan: ArchivePlan, stem: str) -> LoadedFiles:
+    """Read and check ``docs/articles/STEM.md`` and ``annotations/STEM.yml``, where they are."""
+    root = plan.root
+    has_article_file, has_annotation_file = plan._stems[stem]
+    article: Article | None = None
+    article_problems: list[Diagnostic] = []
+    article_path = root / ARTICLES_DIR / f"{stem}.md"
+    if has_article_file:
+        article, article_problems = load_article(root, article_path)
+    if not has_annotation_file:
+        return LoadedFiles(article, tuple(article_problems), has_article=article is not None)
+    annotation_path = root / ANNOTATIONS_DIR / f"{stem}.yml"
+    rel = annotation_path.relative_to(root).as_posix()
+    annotation_file, problems = load_annotation_file(root, annotation_path)
+    read = annotation_file is not None and not any(p.is_error for p in problems)
+    if annotation_file is not None:
+        if article is None and not article_path.exists():
+            suggestion = did_you_mean(annotation_file.slug, plan.article_stems)
             problems.append(
                 error(
                     Location(rel),
@@ -331,25 +404,61 @@ def load_archive(root: Path) -> LoadResult:
                     else "archive the article first (annotary import-text), or rename this file",
                 )
             )
+            annotation_file = None
+        elif plan.sources_parsed:  # else sources.yml's error says it all
+            problems += _check_source_refs(annotation_file, plan.sources, set(plan.broken_sources))
+    return LoadedFiles(
+        article,
+        tuple(article_problems),
+        annotation_file,
+        tuple(problems),
+        read,
+        has_article=article is not None,
+        annotation_count=len(annotation_file.annotations) if annotation_file else 0,
+        used_sources=_used_source_ids(annotation_file) if annotation_file else frozenset(),
+    )
+
+
+def assemble_archive(plan: ArchivePlan, loaded: Mapping[str, LoadedFiles]) -> LoadResult:
+    """The archive and its problems, from :func:`load_files` of every stem of ``plan``.
+
+    Problems come in the order one pass over the files finds them: articles, sources.yml,
+    annotation files, then the checks of the whole archive.
+    """
+    root = plan.root
+    problems: list[Diagnostic] = []
+    articles: dict[str, Article] = {}
+    for path in plan.article_paths:
+        files = loaded[path.stem]
+        problems += files.article_problems
+        if files.article is not None:
+            articles[files.article.slug] = files.article
+    problems += plan.source_problems
+    annotation_files: dict[str, AnnotationFile] = {}
+    used: set[str] = set()
+    all_files_read = True
+    for path in plan.annotation_paths:
+        if path.suffix == ".yaml":
+            problems.append(
+                error(
+                    Location(path.relative_to(root).as_posix()),
+                    "bad-file-name",
+                    "annotation files end in '.yml'",
+                    f"rename it to '{path.stem}.yml'",
+                )
+            )
             continue
-        if sources_parsed:  # else no reference can be judged: sources.yml's error says it all
-            problems += _check_source_refs(annotation_file, sources, broken)
-        annotation_files[annotation_file.slug] = annotation_file
+        files = loaded[path.stem]
+        problems += files.annotation_problems
+        all_files_read = all_files_read and files.annotations_read
+        used |= files.used_sources
+        if files.annotation_file is not None:
+            annotation_files[files.annotation_file.slug] = files.annotation_file
     if all_files_read and not any(p.is_error for p in problems):
         # with errors, a source may look unused only because a broken file names it
-        problems += _unused_sources(sources, annotation_files)
-    read_by_loaders = {
-        *_files(root / ARTICLES_DIR, ".md"),
-        *_files(root / ANNOTATIONS_DIR, ".yml"),
-        *_files(root / ANNOTATIONS_DIR, ".yaml"),
-        root / SOURCES_FILE,
-    }
-    problems += links_out_of_repo(root, read_by_loaders)
-    return LoadResult(Archive(articles, annotation_files, sources), problems)
-
-
-def _article_slugs(root: Path) -> list[str]:
-    return [p.stem for p in _files(root / ARTICLES_DIR, ".md")]
+        problems += _unused_sources(plan.sources, used)
+    problems += links_out_of_repo(root, {*plan.listed, root / SOURCES_FILE})
+    return LoadResult(Archive(articles, annotation_files, plan.sources), problems)
 
 
 _DECLARED_ID = re.compile(r"^[ \t]*(?:-[ \t]+)?id:[ \t]*[\"']?([^\"'\s#]+)", re.MULTILINE)
@@ -392,15 +501,13 @@ def _check_source_refs(
     return problems
 
 
-def _unused_sources(
-    sources: dict[str, Source], annotation_files: dict[str, AnnotationFile]
-) -> list[Diagnostic]:
-    used = {
-        ref.id
-        for annotation_file in annotation_files.values()
-        for annotation in annotation_file.annotations
-        for ref in annotation.source_refs
-    }
+def _used_source_ids(annotation_file: AnnotationFile) -> frozenset[str]:
+    return frozenset(
+        ref.id for annotation in annotation_file.annotations for ref in annotation.source_refs
+    )
+
+
+def _unused_sources(sources: dict[str, Source], used: set[str]) -> list[Diagnostic]:
     return [
         warning(
             source.loc,

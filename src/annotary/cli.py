@@ -17,9 +17,17 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .archive import ANNOTATIONS_DIR, ARTICLES_DIR
+from .cache import CACHE_DIR, Cache
 from .diagnostics import format_diagnostics, summary
 from .model import is_slug
-from .pipeline import check_archive
+from .pipeline import (
+    JOBS_VARIABLE,
+    WorkerError,
+    check_archive,
+    lint_archive,
+    parse_jobs,
+    resolve_jobs,
+)
 from .placement import CONTEXT_CHARS, context, show_passage
 
 if TYPE_CHECKING:
@@ -52,6 +60,21 @@ def _parser() -> argparse.ArgumentParser:
         choices=("text", "json", "github"),
         default="text",
         help="text for people, json for tools, github for workflow annotations",
+    )
+    lint.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help=f"check with N processes (default: ${JOBS_VARIABLE}, else 'auto': one per CPU); "
+        "1 checks in this process only",
+    )
+    lint.add_argument(
+        "--no-cache",
+        action="store_true",
+        help=f"neither read nor write the cache of rendered articles and anchors "
+        f"({CACHE_DIR.as_posix()}/ in the archive)",
     )
 
     anchors = sub.add_parser("anchors", help="show where each annotation of an article landed")
@@ -120,6 +143,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _jobs(text: str) -> int | None:
+    try:
+        return parse_jobs(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
@@ -133,6 +163,9 @@ def main(args: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `annotary anchors x | head`: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: worker processes are stopped already
+        print("annotary: interrupted", file=sys.stderr)
+        return 130
 
 
 def _main(args: Sequence[str] | None) -> int:
@@ -160,9 +193,20 @@ def _main(args: Sequence[str] | None) -> int:
         )
         return 2
     if command == "lint":
-        if options.fix:
-            _fix(root)
-        return _lint(root, strict=options.strict, fmt=options.format)
+        jobs: int | None = options.jobs
+        try:
+            jobs = resolve_jobs(jobs)
+        except ValueError as exc:  # a bad ANNOTARY_JOBS: --jobs was checked by the parser
+            print(f"annotary: {exc}", file=sys.stderr)
+            return 2
+        cache = None if options.no_cache else Cache.for_root(root)
+        try:
+            if options.fix:
+                _fix(root, jobs=jobs, cache=cache)
+            return _lint(root, strict=options.strict, fmt=options.format, jobs=jobs, cache=cache)
+        except WorkerError as exc:
+            print(f"annotary: {exc}", file=sys.stderr)
+            return 2
     if command == "anchors":
         return _anchors(root, options.slug, options.format)
     if command == "build":
@@ -172,29 +216,27 @@ def _main(args: Sequence[str] | None) -> int:
     raise AssertionError(command)
 
 
-def _lint(root: Path, *, strict: bool, fmt: str) -> int:
-    checked = check_archive(root)
-    output = format_diagnostics(checked.problems, fmt)
+def _lint(root: Path, *, strict: bool, fmt: str, jobs: int, cache: Cache | None) -> int:
+    report = lint_archive(root, cache=cache, jobs=jobs)
+    output = format_diagnostics(report.problems, fmt)
     if output:
         print(output)
     if fmt == "text":
-        articles = len(checked.archive.articles)
-        annotations = sum(len(f.annotations) for f in checked.archive.annotation_files.values())
         print(
-            f"annotary lint: {summary(checked.problems)} "
-            f"({_count(articles, 'article')}, {_count(annotations, 'annotation')}, "
-            f"{_count(len(checked.archive.sources), 'source')})",
+            f"annotary lint: {summary(report.problems)} "
+            f"({_count(report.articles, 'article')}, {_count(report.annotations, 'annotation')}, "
+            f"{_count(report.sources, 'source')})",
             file=sys.stderr,
         )
-    failed = bool(checked.errors) or (strict and bool(checked.warnings))
+    failed = bool(report.errors) or (strict and bool(report.warnings))
     return 1 if failed else 0
 
 
-def _fix(root: Path) -> None:
+def _fix(root: Path, *, jobs: int, cache: Cache | None) -> None:
     """Apply the safe fixes, then lint again: what is left is for a person."""
     from .fix import fix_archive
 
-    for change in fix_archive(root, check_archive(root)):
+    for change in fix_archive(root, check_archive(root, cache=cache, jobs=jobs)):
         print(change, file=sys.stderr)
 
 

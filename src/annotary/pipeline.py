@@ -9,24 +9,49 @@ body, the Markdown settings and the versions of the extensions' packages) and
 each annotation's anchor (keyed by the article's visible text and the
 annotation's quote, prefix and suffix). Both are pure functions of those keys,
 so a cached result is the result.
+
+With ``jobs`` above 1, the articles are checked in forked worker processes, each
+unit of work one article and its annotation file: read, validated and placed
+where it is, only its results sent back. What only the whole archive knows (the
+source registry, which every annotation file is checked against, unused sources,
+links out of the repository) is read before the workers start or checked after
+they finish, in this process. Each unit is checked by the same code whatever
+the number of processes, and the results are put together in the order of one
+pass over the files, so the diagnostics are the same, in the same order.
+:func:`lint_archive` keeps only what ``annotary lint`` prints, which is little
+to send back; :func:`check_archive` keeps everything.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import importlib.util
 import json
-from dataclasses import dataclass, field
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .anchoring import AnchorResult, Occurrence
-from .archive import LoadResult, load_archive
+from .archive import (
+    ArchivePlan,
+    LoadedFiles,
+    LoadResult,
+    assemble_archive,
+    load_files,
+    plan_archive,
+)
 from .cache import distribution_versions
 from .diagnostics import Diagnostic, sort_diagnostics
 from .markup import MarkdownConfig, markdown_config_from_mkdocs_yml
-from .model import Annotation, Archive
+from .model import Annotation, AnnotationFile, Archive, Article
 from .placement import (
     PlacedArticle,
     anchor_annotation,
@@ -35,7 +60,7 @@ from .placement import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from .cache import Cache
 
@@ -45,6 +70,24 @@ class CheckedArchive:
     archive: Archive
     placed: dict[str, PlacedArticle] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [p for p in self.problems if not p.is_error]
+
+
+@dataclass
+class LintReport:
+    """What ``annotary lint`` prints: every problem of the archive, and what was checked."""
+
+    problems: list[Diagnostic]
+    articles: int
+    annotations: int
+    sources: int
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -65,6 +108,15 @@ def place_article_annotations(
     archive = loaded.archive
     article = archive.articles[slug]
     annotation_file = archive.annotation_files.get(slug)
+    return _place(article, annotation_file, markdown_config, cache)
+
+
+def _place(
+    article: Article,
+    annotation_file: AnnotationFile | None,
+    markdown_config: MarkdownConfig,
+    cache: Cache | None,
+) -> tuple[PlacedArticle, list[Diagnostic]]:
     annotations = annotation_file.annotations if annotation_file else ()
     html = render_markdown(markdown_config, article.body, cache)
     placed = place_annotations_cached(html, annotations, cache)
@@ -77,23 +129,269 @@ def check_archive(
     only: str | None = None,
     *,
     cache: Cache | None = None,
+    jobs: int | None = 1,
 ) -> CheckedArchive:
     """Validate every file and place every annotation; ``only`` limits placing to one slug.
 
     ``cache`` remembers rendered Markdown and anchors across runs (see the module doc).
+    ``jobs``: how many processes may share the work (``None``: :func:`resolve_jobs`); the
+    result is the same whatever the number.
     """
-    if markdown_config is None:
-        markdown_config = markdown_config_from_mkdocs_yml(root / "mkdocs.yml")
-    loaded = load_archive(root)
+    plan, results = _check_files(root, markdown_config, only, cache, jobs, keep=True)
+    loaded = assemble_archive(plan, {stem: r.files for stem, r in results.items()})
     checked = CheckedArchive(loaded.archive, problems=list(loaded.problems))
     for slug in sorted(loaded.archive.articles):
-        if only is not None and slug != only:
-            continue
-        placed, problems = place_article_annotations(loaded, slug, markdown_config, cache=cache)
-        checked.placed[slug] = placed
-        checked.problems += problems
+        result = results[slug]
+        if result.placed is not None:
+            checked.placed[slug] = result.placed
+        checked.problems += result.problems
     checked.problems = sort_diagnostics(checked.problems)
     return checked
+
+
+def lint_archive(
+    root: Path,
+    markdown_config: MarkdownConfig | None = None,
+    *,
+    cache: Cache | None = None,
+    jobs: int | None = 1,
+) -> LintReport:
+    """:func:`check_archive`'s problems and counts, without keeping the archive's contents.
+
+    The same checks, the same diagnostics in the same order; only what ``annotary lint``
+    prints is kept, so worker processes have little to send back.
+    """
+    plan, results = _check_files(root, markdown_config, None, cache, jobs, keep=False)
+    loaded = assemble_archive(plan, {stem: r.files for stem, r in results.items()})
+    problems = list(loaded.problems)
+    articles = annotations = 0
+    for stem in sorted(results):
+        files = results[stem].files
+        if files.has_article:
+            articles += 1
+            problems += results[stem].problems
+        annotations += files.annotation_count
+    return LintReport(sort_diagnostics(problems), articles, annotations, len(plan.sources))
+
+
+# --- One article at a time, in this process or in several ---------------------------------
+
+#: Below this many articles (and annotation files), starting worker processes costs
+#: more than it saves: the files are checked in this process.
+PARALLEL_MIN_FILES = 50
+#: Units of work (one article and its annotation file) handed to a worker at a time.
+CHUNK_FILES = 8
+#: The environment variable that sets how many processes ``annotary lint`` uses.
+JOBS_VARIABLE = "ANNOTARY_JOBS"
+
+
+class WorkerError(RuntimeError):
+    """A worker process died (killed, out of memory, a crash of a C extension)."""
+
+
+def parse_jobs(text: str, what: str = "--jobs") -> int | None:
+    """A number of processes as written by a person: ``N`` >= 1, or ``auto`` (``None``)."""
+    value = text.strip().lower()
+    if value == "auto":
+        return None
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise ValueError(
+            f"{what} must be a number of processes (1 or more) or 'auto', not '{text}'"
+        )
+    return jobs
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    """``jobs``, or when ``None`` the :data:`JOBS_VARIABLE` setting, else every available CPU.
+
+    Raises :class:`ValueError` for a number below 1 or a setting that is not a number.
+    """
+    if jobs is None:
+        setting = os.environ.get(JOBS_VARIABLE, "").strip()
+        chosen = parse_jobs(setting, JOBS_VARIABLE) if setting else None
+        jobs = available_cpus() if chosen is None else chosen
+    if jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, not {jobs}")
+    return jobs
+
+
+def _fork_available() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@dataclass(frozen=True)
+class _StemResult:
+    """One unit of work done: the files of a stem read, its article placed."""
+
+    files: LoadedFiles
+    placed: PlacedArticle | None = None
+    problems: tuple[Diagnostic, ...] = ()
+    #: Cache entries used, hits and misses in a worker process, for the parent's cache.
+    cache_usage: tuple[dict[str, set[str]], int, int] | None = None
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a unit of work needs besides its stem: the same in every process."""
+
+    plan: ArchivePlan
+    markdown_config: MarkdownConfig
+    only: str | None
+    cache: Cache | None
+    keep: bool
+
+    def run(self, stem: str) -> _StemResult:
+        files = load_files(self.plan, stem)
+        placed: PlacedArticle | None = None
+        problems: list[Diagnostic] = []
+        article = files.article
+        if article is not None and self.only is not None and article.slug != self.only:
+            article = None
+        if not self.keep and not (files.annotation_file and files.annotation_file.annotations):
+            article = None  # no annotation to place: nothing to say about placing
+        if article is not None:
+            placed, problems = _place(
+                article, files.annotation_file, self.markdown_config, self.cache
+            )
+        if not self.keep:
+            files, placed = files.summary(), None
+        return _StemResult(files, placed, tuple(problems))
+
+
+def _check_files(
+    root: Path,
+    markdown_config: MarkdownConfig | None,
+    only: str | None,
+    cache: Cache | None,
+    jobs: int | None,
+    *,
+    keep: bool,
+) -> tuple[ArchivePlan, dict[str, _StemResult]]:
+    """Every stem of the archive at ``root`` loaded and placed, in one process or several."""
+    workers = resolve_jobs(jobs)
+    if markdown_config is None:
+        markdown_config = markdown_config_from_mkdocs_yml(root / "mkdocs.yml")
+    plan = plan_archive(root)
+    stems = plan.stems
+    if cache is not None:
+        markdown_fingerprint(markdown_config)  # computed once, before the workers start
+    job = _Job(plan, markdown_config, only, cache, keep)
+    serial = only is not None or len(stems) < PARALLEL_MIN_FILES or not _fork_available()
+    workers = 1 if serial else min(workers, len(stems) // CHUNK_FILES)
+    with _paused_gc():
+        if workers < 2:
+            return plan, {stem: job.run(stem) for stem in stems}
+        return plan, _run_in_workers(job, stems, workers)
+
+
+def _run_in_workers(job: _Job, stems: list[str], workers: int) -> dict[str, _StemResult]:
+    cache = job.cache
+    results: dict[str, _StemResult] = {}
+    with _worker_pool(workers, job) as pool:
+        for stem, result in zip(stems, pool.map(_work, stems, chunksize=CHUNK_FILES), strict=True):
+            if result.cache_usage is not None and cache is not None:
+                _merge_cache_usage(cache, *result.cache_usage)
+            results[stem] = result
+    return results
+
+
+# The job of a worker process: set by the initializer, which a forked worker receives
+# without pickling (the plan and the cache are the parent's own objects).
+_WORKER_JOB: _Job | None = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _WORKER_JOB
+    _WORKER_JOB = job
+    # Ctrl-C is the parent's to handle: it stops the workers itself (see _worker_pool)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # as in the parent (see _paused_gc), whatever the parent's setting
+
+
+def _work(stem: str) -> _StemResult:
+    job = _WORKER_JOB
+    assert job is not None, "not in a worker process"
+    cache = job.cache
+    if cache is None:
+        return job.run(stem)
+    # counted afresh for each unit, and reported to the parent (see _merge_cache_usage)
+    cache._used, cache.hits, cache.misses = {}, 0, 0
+    result = job.run(stem)
+    usage = (cache._used, cache.hits, cache.misses)
+    return replace(result, cache_usage=usage)
+
+
+def _merge_cache_usage(cache: Cache, used: dict[str, set[str]], hits: int, misses: int) -> None:
+    """Count a worker's use of the cache as this process's own, so that a sweep keeps it."""
+    for namespace, keys in used.items():
+        cache._used.setdefault(namespace, set()).update(keys)
+    cache.hits += hits
+    cache.misses += misses
+
+
+@contextlib.contextmanager
+def _worker_pool(workers: int, job: _Job) -> Iterator[ProcessPoolExecutor]:
+    """Forked worker processes, always stopped when the block ends, whatever ends it.
+
+    A worker that dies makes the pool raise :class:`WorkerError` instead of waiting for
+    an answer that will never come; an interrupt stops the workers at once.
+    """
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(job,)
+    )
+    try:
+        yield pool
+    except BrokenProcessPool as exc:
+        _stop(pool)
+        raise WorkerError(
+            "a worker process stopped unexpectedly while checking the archive (it may have "
+            f"run out of memory or been killed); run again with --jobs 1 or {JOBS_VARIABLE}=1 "
+            "to check the archive in a single process"
+        ) from exc
+    except BaseException:
+        _stop(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End the pool's workers now, without waiting for the work they were given."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
+
+
+@contextlib.contextmanager
+def _paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while the archive is checked.
+
+    Checking allocates millions of objects that live until the end (the archive, its
+    diagnostics), and each automatic collection scans those again: about a tenth of
+    the time. Checking makes next to no cyclic garbage (Markdown instances are reused),
+    so the memory this keeps is small: about 2 MB on 1,000 articles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- Rendering, remembered -----------------------------------------------------------------

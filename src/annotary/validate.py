@@ -82,6 +82,10 @@ def _type_name(node: Node) -> str:
     return "text"
 
 
+#: What a text field may hold: text, or nothing (``note:`` with no value).
+_TEXT_TYPES = (str, type(None))
+
+
 @dataclass
 class _Checker:
     """Collects problems for one file while typed values are pulled out of it."""
@@ -119,8 +123,16 @@ class _Checker:
                 hint = "allowed fields: " + ", ".join(allowed)
             self.error(key.loc, "unknown-field", f"unknown field '{shown(name)}' in {what}", hint)
 
-    def required(self, node: Mapping, name: str, what: str, hint: str | None = None) -> Node | None:
-        value = node.get(name)
+    def required(
+        self,
+        node: Mapping,
+        name: str,
+        what: str,
+        hint: str | None = None,
+        fields: dict[str, Node] | None = None,
+    ) -> Node | None:
+        """``node``'s field ``name`` (looked up in ``fields``, its index, when given)."""
+        value = node.get(name) if fields is None else fields.get(name)
         if value is None and (node.loc, name) not in self.misspelled:
             self.error(node.loc, "missing-field", f"{what} has no '{name}'", hint)
         return value
@@ -129,7 +141,7 @@ class _Checker:
         """A text value. Numbers and dates are refused, not quietly turned into text."""
         if node is None:
             return None
-        if not isinstance(node, Scalar) or not isinstance(node.value, str | type(None)):
+        if not isinstance(node, Scalar) or not isinstance(node.value, _TEXT_TYPES):
             hint = None
             if isinstance(node, Scalar) and node.value is not None:
                 hint = f'put it in quotes: {name}: "{shown(node.value)}"'
@@ -425,10 +437,30 @@ def validate_annotation_file(
     return AnnotationFile(slug, file, tuple(annotations)), check.problems
 
 
+def _field_index(node: Mapping) -> dict[str, Node]:
+    """Each field of ``node`` by name, the first one where a name is repeated: what
+    ``node.get`` finds, without a scan of the fields for each name looked up."""
+    # keys are scalars (hashable); one that is not text is never looked up by a name
+    return {key.value: value for key, value in reversed(node.entries)}  # type: ignore[misc]
+
+
+#: For each type of annotation, the fields of the other types (not allowed on it).
+_OTHER_TYPES_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(
+        name
+        for name in ALL_ANNOTATION_FIELDS
+        if name not in COMMON_ANNOTATION_FIELDS and name not in FIELDS_BY_TYPE[kind]
+    )
+    for kind in FIELDS_BY_TYPE
+}
+
+
 def _annotation(check: _Checker, item: Node) -> Annotation | None:
     entry = check.mapping(item, "an annotation", item.loc)
     if entry is None:
         return None
+    fields = _field_index(entry)
+    get = fields.get
     before = len(check.problems)
     check.unknown_fields(entry, ALL_ANNOTATION_FIELDS, "an annotation")
     id_node = check.required(
@@ -436,9 +468,11 @@ def _annotation(check: _Checker, item: Node) -> Annotation | None:
         "id",
         "this annotation",
         "start it with '- id: …', a name unique in this file, e.g. - id: casualties-40-percent",
+        fields,
     )
     annotation_id = check.slug(id_node, "annotation id")
-    type_node = check.required(entry, "type", "this annotation", _missing_type_hint(entry))
+    type_hint = _missing_type_hint(entry) if get("type") is None else None
+    type_node = check.required(entry, "type", "this annotation", type_hint, fields)
     kind = cast(
         "model.AnnotationType | None",
         check.choice(type_node, "type", ANNOTATION_TYPES, "bad-type"),
@@ -448,6 +482,7 @@ def _annotation(check: _Checker, item: Node) -> Annotation | None:
         "quote",
         "this annotation",
         "add 'quote: …': the passage of the article, copied as it reads there",
+        fields,
     )
     quote = check.text(quote_node, "quote", allow_empty=True)
     if quote is not None and not quote.strip():
@@ -458,30 +493,28 @@ def _annotation(check: _Checker, item: Node) -> Annotation | None:
             "copy the passage of the article this annotation is about",
         )
         quote = None
-    prefix = check.text(entry.get("prefix"), "prefix")
-    suffix = check.text(entry.get("suffix"), "suffix")
-    note = check.text(entry.get("note"), "note")
-    tags_node = entry.get("tags")
+    prefix = check.text(get("prefix"), "prefix")
+    suffix = check.text(get("suffix"), "suffix")
+    note = check.text(get("note"), "note")
+    tags_node = get("tags")
     tags = () if _comma_list(check, tags_node, "tags") else check.text_list(tags_node, "tags") or ()
 
     if kind is not None:
         needed = REQUIRED_BY_TYPE[kind]
         replaced = False  # a "who" field of another type stands for the missing one
-        for name in ALL_ANNOTATION_FIELDS:
-            if name in COMMON_ANNOTATION_FIELDS or name in FIELDS_BY_TYPE[kind]:
-                continue
-            value_node = entry.get(name)
+        for name in _OTHER_TYPES_FIELDS[kind]:
+            value_node = get(name)
             if value_node is not None:
-                owner = next(t for t, fields in FIELDS_BY_TYPE.items() if name in fields)
+                owner = next(t for t, names in FIELDS_BY_TYPE.items() if name in names)
                 advice = _misplaced_field_hint(name, kind, value_node, entry)
-                replaced = replaced or (name in _WHO.values() and entry.get(needed) is None)
+                replaced = replaced or (name in _WHO.values() and get(needed) is None)
                 check.error(
                     entry.key_loc(name),
                     "field-not-allowed",
                     f"'{name}' is not allowed on a {kind} (only on a {owner})",
                     f"{advice}\n{_type_field_hint(kind)}",
                 )
-        if entry.get(needed) is None and not (replaced and needed != "status"):
+        if get(needed) is None and not (replaced and needed != "status"):
             check.error(
                 entry.loc,
                 "missing-field",
@@ -489,12 +522,12 @@ def _annotation(check: _Checker, item: Node) -> Annotation | None:
                 _MISSING_HINTS[kind],
             )
 
-    status = check.choice(entry.get("status"), "status", STATUSES, "bad-status")
+    status = check.choice(get("status"), "status", STATUSES, "bad-status")
     refs: list[SourceRef] = []
-    attributed_to = _source_refs(check, entry.get("attributed_to"), "attributed_to", refs)
-    speaker = _source_ref(check, entry.get("speaker"), "speaker", refs)
-    source = _source_ref(check, entry.get("source"), "source", refs)
-    evidence = _evidence_list(check, entry.get("evidence"))
+    attributed_to = _source_refs(check, get("attributed_to"), "attributed_to", refs)
+    speaker = _source_ref(check, get("speaker"), "speaker", refs)
+    source = _source_ref(check, get("source"), "source", refs)
+    evidence = _evidence_list(check, get("evidence"))
 
     if len(check.problems) > before or annotation_id is None or kind is None or quote is None:
         return None

@@ -17,10 +17,12 @@ degrades like a browser would (a stray ``<`` or ``&`` is text).
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from html import unescape
 from html.entities import html5
-from typing import NamedTuple
+from itertools import repeat
+from typing import Any, NamedTuple
 
 __all__ = [
     "BLOCK_ELEMENTS",
@@ -67,16 +69,22 @@ _BLOCK_EDGE_ELEMENTS = BLOCK_ELEMENTS - {"br"}
 
 # ASCII white space only: NBSP and the Unicode spaces are characters a reader sees.
 _ASCII_WS = frozenset(" \t\n\r\f")
-# A white space run that is not a single space, matched whole from its start.
-_COLLAPSED_WS = re.compile(r"[ \t\n\r\f]*[\t\n\r\f][ \t\n\r\f]*| {2,}")
+# A white space run that is not a single space, matched whole from its start: two or more
+# characters, or one that is not a space. (Written to start with a character class, which
+# lets the regular expression engine skip to the next white space character quickly.)
+_COLLAPSED_WS = re.compile(r"[ \t\n\r\f](?:[ \t\n\r\f]+|(?<=[\t\n\r\f]))")
 
+# Each alternative starts with a literal "<" or "&" outside its group, so that the regular
+# expression engine skips ahead to those two characters instead of trying every position.
 _MARKUP = re.compile(
     r"""
-      (?P<comment><!--.*?(?:-->|\Z))
-    | (?P<decl><[!?][^>]*(?:>|\Z))
-    | (?P<end></[a-zA-Z][^>]*(?:>|\Z))
-    | (?P<start><[a-zA-Z](?:[^>"']|"[^"]*"|'[^']*')*>|<[a-zA-Z][^>]*>)
-    | (?P<entity>&(?:\#[0-9]+;?|\#[xX][0-9a-fA-F]+;?|[a-zA-Z][a-zA-Z0-9]*;?))
+      <(?:
+          (?P<comment>!--.*?(?:-->|\Z))
+        | (?P<decl>[!?][^>]*(?:>|\Z))
+        | (?P<end>/[a-zA-Z][^>]*(?:>|\Z))
+        | (?P<start>[a-zA-Z](?:[^>"']|"[^"]*"|'[^']*')*>|[a-zA-Z][^>]*>)
+      )
+    | &(?P<entity>\#[0-9]+;?|\#[xX][0-9a-fA-F]+;?|[a-zA-Z][a-zA-Z0-9]*;?)
     """,
     re.DOTALL | re.VERBOSE,
 )
@@ -89,6 +97,10 @@ _ATTRIBUTE = re.compile(
 _RAW_TEXT_END: dict[str, re.Pattern[str]] = {
     name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in _RAW_TEXT_ELEMENTS
 }
+
+
+#: ``_new_tuple(TextRun, values)`` makes a run from a list at C speed (no ``__new__`` call).
+_new_tuple = tuple.__new__
 
 
 class TextRun(NamedTuple):
@@ -135,6 +147,25 @@ class VisibleText:
     """For each character of ``text``, the offset in the HTML where it ends (exclusive)."""
     runs: tuple[TextRun, ...] = field(default=(), repr=False, compare=False)
     """The HTML's visible text runs, kept so that highlighting need not scan again."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (to or from a worker process) with the offsets as arrays of machine
+        # integers: a tuple of ints pickles int by int, several times slower and larger.
+        return (
+            _unpickle_visible,
+            (self.text, _pack(self.starts), _pack(self.ends), self.runs),
+        )
+
+
+def _pack(offsets: tuple[int, ...]) -> array[int]:
+    typecode = "I" if not offsets or max(offsets) < 2**32 else "Q"
+    return array(typecode, offsets)
+
+
+def _unpickle_visible(
+    text: str, starts: array[int], ends: array[int], runs: tuple[TextRun, ...]
+) -> VisibleText:
+    return VisibleText(text, tuple(starts), tuple(ends), runs)
 
 
 def extract_visible_text(html: str) -> VisibleText:
@@ -199,9 +230,9 @@ class _Scanner:
         self.ends: list[int] = []
         # The space owed before the next visible character, as its source span.
         self.pending: tuple[int, int] | None = None
-        # Runs as (start, end, parent, after_block); before_block is known one tag later.
-        self.runs: list[tuple[int, int, str | None, bool]] = []
-        self.before_block: list[bool] = []
+        # Runs as [start, end, parent, after_block, before_block], the last known one tag
+        # later: made TextRun tuples at the end.
+        self.runs: list[list[Any]] = []
         self.first_awaiting = 0
         self.run_start = -1
         self.run_end = -1
@@ -263,24 +294,10 @@ class _Scanner:
             "".join(self.parts),
             tuple(self.starts),
             tuple(self.ends),
-            tuple(
-                TextRun(*run, before)
-                for run, before in zip(self.runs, self.before_block, strict=True)
-            ),
+            tuple(map(_new_tuple, repeat(TextRun), self.runs)),
         )
 
     # Visible characters -------------------------------------------------------
-
-    def _chars(self, chars: str, offset: int) -> None:
-        """Append source characters ``html[offset:offset + len(chars)]`` as they are."""
-        self._flush_space()
-        self.parts.append(chars)
-        starts, size = self.starts, len(chars)
-        starts.extend(range(offset, offset + size))
-        # Each character ends where the next begins: share those int objects instead
-        # of making new ones (an int is 28 bytes; a long archive has millions).
-        self.ends.extend(starts[len(starts) - size + 1 :])
-        self.ends.append(offset + size)
 
     def _flush_space(self) -> None:
         if self.pending is not None:
@@ -311,32 +328,52 @@ class _Scanner:
         The hot loop of the scanner. A single space between words is its own
         visible text, so only the other white space runs (line breaks, tabs,
         several spaces) are looked for; the stretches between them are copied
-        whole, not word by word.
+        whole, not word by word. (What :meth:`_space`, :meth:`_flush_space` and
+        :meth:`_extend_run` do is written out here: this runs for every line.)
         """
-        self._extend_run(start, end)
+        if self.run_start < 0:
+            self.run_start = start
+            self.run_parent = self.stack[-1] if self.stack else None
+        self.run_end = end
         html = self.html
+        parts, starts, ends = self.parts, self.starts, self.ends
+        pending = self.pending
+        # Each white space run to collapse, then a stop at the end that stands for none.
+        stops = [match.span() for match in _COLLAPSED_WS.finditer(html, start, end)]
+        stops.append((end, end))
         pos = start
-        for match in _COLLAPSED_WS.finditer(html, start, end):
-            space = match.start()
+        for space, after in stops:
             if space > pos:
-                self._single_spaced(pos, space)
-            self._space(space, space + 1)
-            pos = match.end()
-        if pos < end:
-            self._single_spaced(pos, end)
-
-    def _single_spaced(self, start: int, end: int) -> None:
-        """Text whose only white space is single spaces: as it is, bar a space at either end."""
-        html = self.html
-        if html[start] == " ":
-            self._space(start, start + 1)
-            start += 1
-        if start < end and html[end - 1] == " ":
-            if start < end - 1:
-                self._chars(html[start : end - 1], start)
-            self._space(end - 1, end)
-        elif start < end:
-            self._chars(html[start:end], start)
+                # Text whose only white space is single spaces: as it is, bar a space
+                # at either end, which is owed to the next visible character instead.
+                last = space
+                if html[pos] == " ":
+                    if pending is None or pending[0] == pending[1]:
+                        pending = (pos, pos + 1)
+                    pos += 1
+                trailing = pos < last and html[last - 1] == " "
+                if trailing:
+                    last -= 1
+                if pos < last:
+                    if pending is not None:
+                        if starts:  # leading white space is dropped
+                            parts.append(" ")
+                            starts.append(pending[0])
+                            ends.append(pending[1])
+                        pending = None
+                    size = last - pos
+                    parts.append(html[pos:last])
+                    starts.extend(range(pos, last))
+                    # Each character ends where the next begins: share those int objects
+                    # instead of making new ones (an int is 28 bytes; an archive has millions).
+                    ends.extend(starts[len(starts) - size + 1 :])
+                    ends.append(last)
+                if trailing and (pending is None or pending[0] == pending[1]):
+                    pending = (last, last + 1)
+            if space < after and (pending is None or pending[0] == pending[1]):
+                pending = (space, space + 1)
+            pos = after
+        self.pending = pending
 
     def _entity(self, start: int, ref: str) -> int:
         """Handle a reference at ``start``; return where scanning resumes."""
@@ -374,10 +411,12 @@ class _Scanner:
     def _end_run(self, before_block: bool | None) -> None:
         """Close the current run at a tag (``before_block`` known) or a comment (not yet)."""
         if self.run_start >= 0:
-            self.runs.append((self.run_start, self.run_end, self.run_parent, self.after_block))
-            self.before_block.append(False)
+            self.runs.append(
+                [self.run_start, self.run_end, self.run_parent, self.after_block, False]
+            )
             self.run_start = -1
         if before_block is not None:
-            for index in range(self.first_awaiting, len(self.runs)):
-                self.before_block[index] = before_block
+            runs = self.runs
+            for index in range(self.first_awaiting, len(runs)):
+                runs[index][4] = before_block
             self.first_awaiting = len(self.runs)
