@@ -90,3 +90,11 @@ def repo(tmp_path: Path) -> Repo:
 
 
 LintFn = Callable[..., tuple[int, list[dict[str, object]]]]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_key_outside_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The cache signs entries with a key under $XDG_CONFIG_HOME: keep tests out of ~."""
+    import os
+
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
