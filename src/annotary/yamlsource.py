@@ -10,11 +10,14 @@ an arbitrary Python object.
 from __future__ import annotations
 
 import datetime
+import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.resolver import BaseResolver
 
 from .diagnostics import Diagnostic, Location, error
 
@@ -133,6 +136,8 @@ def _location(file: str, mark: yaml.Mark | None, line_offset: int = 0) -> Locati
 
 def find_tabs(text: str, file: str, line_offset: int = 0) -> list[Diagnostic]:
     """Tabs in indentation: YAML forbids them and PyYAML's own message is cryptic."""
+    if "\t" not in text:  # nearly always: skip the walk over the lines
+        return []
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
         indent = re.match(r"[ \t]*", line)
@@ -158,10 +163,37 @@ def parse_yaml(text: str, file: str, line_offset: int = 0) -> tuple[Node | None,
     tree and the problems found while building it (duplicate keys, non-string keys).
     ``line_offset`` shifts reported lines, for YAML embedded in another file (front
     matter).
+
+    The result is the one :func:`parse_yaml_slow` gives (tests/test_yaml_fast_path.py
+    holds the two side by side). Composing with PyYAML's pure-Python parser is most
+    of the time of loading a large archive (25 times libyaml's), so a document is
+    first composed by libyaml, and only what that cannot vouch for (an error, an
+    alias, an empty value, a limit approached, syntax the two parsers read
+    differently) is parsed again the slow way, whose messages are the reference.
     """
     tabs = find_tabs(text, file, line_offset)
     if tabs:
         return None, tabs
+    fast = _parse_fast(text, file, line_offset)
+    if fast is not None:
+        return fast
+    return _parse_slow(text, file, line_offset)
+
+
+def parse_yaml_slow(
+    text: str, file: str, line_offset: int = 0
+) -> tuple[Node | None, list[Diagnostic]]:
+    """:func:`parse_yaml` by the pure-Python parser alone: the reference the fast path matches.
+
+    Kept callable so that tests can hold the two paths side by side.
+    """
+    tabs = find_tabs(text, file, line_offset)
+    if tabs:
+        return None, tabs
+    return _parse_slow(text, file, line_offset)
+
+
+def _parse_slow(text: str, file: str, line_offset: int) -> tuple[Node | None, list[Diagnostic]]:
     beyond = _beyond_limits(text, file, line_offset)
     if beyond is not None:
         return None, [beyond]
@@ -355,7 +387,10 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode) -> Scalar:
         try:
             value = self._constructor.construct_object(node, deep=True)
-        except ValueError:  # e.g. a date like 2026-13-45: let the field's check say so
+        except (ValueError, LookupError, AttributeError):
+            # e.g. a date like 2026-13-45, or a value its explicit tag does not fit
+            # ('!!int', '!!bool x', which PyYAML's constructors fail on with IndexError,
+            # KeyError): let the field's check say so
             value = node.value
         except yaml.YAMLError as exc:
             self.problems.append(_unreadable_value(self.loc(node), node, exc))
@@ -409,6 +444,252 @@ class _Builder:
             seen[key_text] = key.loc
             entries.append((key, self.build(value_node, depth + 1)))
         return Mapping(self.loc(node), entries)
+
+
+# --- the fast path: libyaml composes, and vouches only for the plain case -------------
+#
+# Composing with PyYAML's pure-Python parser took most of the time of loading an
+# archive: 27 s for 1,000 files, where libyaml's composer takes 1 s. libyaml and the
+# Python parser compose the same nodes, at the same lines and columns, for the YAML an
+# annotation file is written in; they differ in their error messages (the slow path's
+# are explained in a contributor's terms), in their limits, and in a few details of
+# syntax that libyaml accepts and PyYAML refuses or reads otherwise (found by
+# tests/test_yaml_fast_path.py, and kept away below). So libyaml composes first, and
+# whatever is not plainly fine goes the slow way, which gives today's diagnostics.
+
+#: libyaml's composer, when PyYAML was built with it; without it every document goes
+#: the slow way.
+_FAST_LOADER: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+#: Characters the two parsers read differently, so that a document with one goes the
+#: slow way: a tab (libyaml takes one as a separator where PyYAML refuses it), line
+#: breaks other than line feed (counted or folded differently), and a byte-order mark
+#: (libyaml skips one at the start of any line, PyYAML only at the start of the text,
+#: without counting a column). The other characters of :data:`BAD_CHARACTERS` need no
+#: search: libyaml's reader refuses them as PyYAML's does, and a refusal goes the slow
+#: way (tests/test_yaml_fast_path.py tries every one). None is in a file that
+#: :func:`annotary.archive.decode_text` accepts but the tab.
+_SLOW_CHARACTERS = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
+
+#: A block scalar's header with a comment right after it (``note: |#``): libyaml takes
+#: it, PyYAML wants a space before the '#'. May match elsewhere, in a value: no harm.
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+
+#: What may come just before a node, and so before a tag ('!'), or just before a tag
+#: misplaced (after a quoted value, a list): tags are scanned differently (libyaml takes
+#: ``!*!`` for one, PyYAML refuses it).
+_BEFORE_TAG = frozenset(" \n[]{},:'\"")
+
+#: Longest text composed by libyaml without first running :func:`_beyond_limits`. Up to
+#: this size, nothing libyaml accepts costs it more than a fraction of a second: its own
+#: limit stops nesting at 1,000 levels, an alias costs one node whatever it repeats, and
+#: the worst case (a thousand '[' then many values, as libyaml's scanner is slower the
+#: deeper the flow nesting) takes 0.2 s; the slow path follows and stops at the limit.
+#: Past this size, the event pass (a third of the fast path's time) finds the limits
+#: first, so that a hostile file is never composed whole. A real annotation file is
+#: about 10 kB.
+_FAST_UNCHECKED_CHARS = 50_000
+
+
+class _Unusual(Exception):
+    """Something the fast path leaves to the slow one, whose diagnostics are the reference."""
+
+
+def _parse_fast(
+    text: str, file: str, line_offset: int
+) -> tuple[Node | None, list[Diagnostic]] | None:
+    """:func:`parse_yaml` of a plain document by libyaml; None to go the slow way.
+
+    A tree is returned only when it is known to be the slow path's: the text has
+    none of the syntax the parsers read differently (some characters, a tag, a
+    directive, ``|#``), libyaml composed it without an error, and the tree has no
+    alias, stays within the limits and gave the building no problem at all (see
+    :class:`_FastBuilder`). The cyclic garbage collector is paused meanwhile:
+    the document's nodes and the tree built from them make no cycle, yet each of
+    the thousands of objects counts towards a collection, which then walks every
+    object the process holds (on a large archive, as much time as the parsing).
+    """
+    if _FAST_LOADER is None or not _same_resolution(_FAST_LOADER):
+        return None
+    if any(character in text for character in _SLOW_CHARACTERS):
+        return None
+    if "#" in text and _BLOCK_HEADER_COMMENT.search(text) is not None:
+        return None
+    if _may_have_tag(text):
+        return None
+    if text.startswith("%") or "\n%" in text:  # a directive: %YAML versions are checked
+        return None  # differently, %TAG makes tags
+    if len(text) > _FAST_UNCHECKED_CHARS:
+        beyond = _beyond_limits(text, file, line_offset)
+        if beyond is not None:
+            return None, [beyond]
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        try:
+            root = yaml.compose(text, Loader=_FAST_LOADER)
+        except Exception:  # whatever it was, the slow path tells it
+            return None
+        if root is None:  # nothing but comments: rare, and quick either way
+            return None
+        try:
+            return _FastBuilder(file, line_offset, may_alias="&" in text).build(root, 0), []
+        except _Unusual:
+            return None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _may_have_tag(text: str) -> bool:
+    """Whether a '!' of ``text`` could start a tag.
+
+    That is one at the start, or after a space, a quote or one of ``[]{},:``. A '!'
+    in prose ("Wow!") follows a letter; one in ``a !b`` is a false alarm, that only
+    costs the slow path.
+    """
+    at = text.find("!")
+    while at >= 0:
+        if at == 0 or text[at - 1] in _BEFORE_TAG:
+            return True
+        at = text.find("!", at + 1)
+    return False
+
+
+def _same_resolution(loader: type[BaseResolver]) -> bool:
+    """Whether ``loader`` tags every scalar as SafeLoader does.
+
+    Both use PyYAML's resolver tables; adding a resolver to one of them (as
+    ``yaml.add_implicit_resolver(..., Loader=...)`` does) gives it tables of its own.
+    """
+    return (
+        loader.yaml_implicit_resolvers is yaml.SafeLoader.yaml_implicit_resolvers
+        and loader.yaml_path_resolvers is yaml.SafeLoader.yaml_path_resolvers
+    )
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+_ScalarConstructor = Callable[[SafeConstructor, yaml.ScalarNode], object]
+
+#: What the fast path builds values with, by tag: SafeConstructor's own functions, for
+#: the tags a plain or quoted value resolves to. Any other tag (``!!binary``, ``!foo``,
+#: the merge key ``<<``, the value key ``=``) goes the slow way.
+_SCALAR_CONSTRUCTORS: dict[str, _ScalarConstructor] = {
+    _STR_TAG: SafeConstructor.construct_yaml_str,
+    "tag:yaml.org,2002:null": SafeConstructor.construct_yaml_null,
+    "tag:yaml.org,2002:bool": SafeConstructor.construct_yaml_bool,
+    "tag:yaml.org,2002:int": SafeConstructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": SafeConstructor.construct_yaml_float,
+    "tag:yaml.org,2002:timestamp": SafeConstructor.construct_yaml_timestamp,
+}
+
+
+class _FastBuilder:
+    """:class:`_Builder` for the fast path: the same tree, or :class:`_Unusual`.
+
+    Where :class:`_Builder` would report a problem or stop, this one gives up and
+    the slow path runs instead. A node reached twice is an alias (the composer
+    shares the node): given up too, for the slow path's limits to count it.
+    Values are built by calling SafeConstructor's functions directly: its
+    ``construct_object`` (a cache, a guard against recursion) is nearly half the
+    time of building, and does nothing for a tree without aliases.
+    """
+
+    def __init__(self, file: str, line_offset: int, *, may_alias: bool) -> None:
+        self.file = file
+        self.line_offset = line_offset + 1  # and lines count from 1
+        self.count = 0
+        #: Nodes reached, by identity; only kept when the text has an '&': an alias
+        #: needs an anchor.
+        self.reached: set[int] | None = set() if may_alias else None
+        table = yaml.SafeLoader.yaml_constructors
+        #: Those still SafeLoader's (one may have been replaced since).
+        self.constructors = {
+            tag: function
+            for tag, function in _SCALAR_CONSTRUCTORS.items()
+            if table.get(tag) is function
+        }
+        self.plain_str = _STR_TAG in self.constructors
+        self.constructor = SafeConstructor()
+
+    def build(self, node: yaml.Node, depth: int, flow: bool = False) -> Node:
+        """``node`` at ``depth``, ``flow`` when it is inside a flow collection ([…], {…})."""
+        # the slow path's event pass (counting from 1) refuses a collection at this
+        # depth, even an empty one, which its builder would accept
+        if depth >= MAX_DEPTH:
+            raise _Unusual
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Unusual
+        if self.reached is not None:
+            if id(node) in self.reached:
+                raise _Unusual
+            self.reached.add(id(node))
+        mark = node.start_mark
+        loc = Location(self.file, mark.line + self.line_offset, mark.column + 1)
+        if type(node) is yaml.ScalarNode:
+            return self._scalar(node, loc, flow)
+        if type(node) is yaml.SequenceNode:
+            inner = flow or bool(node.flow_style)
+            return Sequence(loc, [self.build(item, depth + 1, inner) for item in node.value])
+        if type(node) is yaml.MappingNode:
+            return self._mapping(node, loc, depth + 1, flow or bool(node.flow_style))
+        raise _Unusual  # the composer makes no other node; should one appear, go slow
+
+    def _scalar(self, node: yaml.ScalarNode, loc: Location, flow: bool) -> Scalar:
+        raw: str = node.value
+        if not node.style and (not raw or (flow and "?" in raw)):
+            # an empty value, in the text or implied (``{a: }``, ``? a``, ``---``): the
+            # parsers place some of these differently; a '?' in a plain value inside
+            # [...] or {...}: libyaml keeps it, PyYAML ends the value before it
+            raise _Unusual
+        value: ScalarValue
+        if node.tag == _STR_TAG and self.plain_str:
+            value = raw
+        else:
+            construct = self.constructors.get(node.tag)
+            if construct is None:
+                raise _Unusual
+            try:
+                value = construct(self.constructor, node)
+            except (ValueError, LookupError, AttributeError):  # kept as written (as _Builder)
+                value = raw
+            except Exception as exc:  # the slow path reports it
+                raise _Unusual from exc
+        style = node.style or ""  # libyaml: '' for a plain value, PyYAML: None
+        # only a double-quoted value holds escapes; libyaml refused the raw characters
+        if style == '"' and BAD_CHARACTERS.search(raw) is not None:
+            raise _Unusual
+        return Scalar(loc, value, style, raw)
+
+    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int, flow: bool) -> Mapping:
+        entries: list[tuple[Scalar, Node]] = []
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode:
+                raise _Unusual
+            self.count += 1  # checked by the value's build, next
+            if self.reached is not None:
+                if id(key_node) in self.reached:
+                    raise _Unusual
+                self.reached.add(id(key_node))
+            mark = key_node.start_mark
+            key = self._scalar(
+                key_node, Location(self.file, mark.line + self.line_offset, mark.column + 1), flow
+            )
+            if isinstance(key.value, str):
+                key_text = key.value
+            elif isinstance(key.value, bool | type(None)):
+                raise _Unusual
+            else:  # a number or a date, as text (as _Builder)
+                key_text = str(key.value)
+                key = Scalar(key.loc, key_text, key.style, key.raw)
+            if key_text in seen:
+                raise _Unusual
+            seen.add(key_text)
+            entries.append((key, self.build(value_node, depth, flow)))
+        return Mapping(loc, entries)
 
 
 def to_plain(node: Node) -> object:
