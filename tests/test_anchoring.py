@@ -457,3 +457,40 @@ def test_drifted_quote_in_a_long_article() -> None:
     result = anchor_quote(edited, quote)
     assert result.state == "drifted"
     assert (result.start, result.end) == (start, end)
+
+
+def _passage(text: str, start: int, length: int) -> tuple[int, int]:
+    """A passage of about *length* characters from word boundary *start*."""
+    end = text.find(" ", start + length)
+    return start, len(text) if end == -1 else end
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_long_drifted_quote_in_a_long_article(where: str) -> None:
+    # Long quotes take another road (seeds, and a proof that no rival is left).
+    text = _article(10_000, seed=4)
+    at = {"start": 0, "middle": text.index(" ", len(text) // 2) + 1}.get(where)
+    if at is None:
+        at = text.index(" ", len(text) - 1100) + 1
+    start, end = _passage(text, at, 1000)
+    quote = text[start:end]
+    middle = text.index(" ", start + 500) + 1
+    word_end = text.index(" ", middle)
+    edited = text[:middle] + "drifted" + text[word_end:]
+    result = anchor_quote(edited, quote)
+    assert result.state == "drifted"
+    assert (result.start, result.end) == (start, end + len(edited) - len(text))
+    assert MIN_SIMILARITY <= result.similarity < 1.0
+
+
+def test_long_quote_with_a_near_duplicate_is_refused() -> None:
+    text = _article(10_000, seed=5)
+    start, end = _passage(text, text.index(" ", len(text) // 2) + 1, 1000)
+    quote = text[start:end]
+    edited = text[:start] + quote.replace(" ", " and ", 1) + text[end:]
+    copy = quote.replace(" ", " or ", 2)
+    at = text.index(" ", len(text) // 5) + 1
+    edited = edited[:at] + copy + " " + edited[at:]
+    result = anchor_quote(edited, quote)
+    assert result.state == "orphan"
+    assert "several passages resemble" in result.reason

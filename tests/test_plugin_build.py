@@ -109,9 +109,7 @@ def test_a_dirty_rebuild_redoes_only_what_the_edit_touches(tmp_path: Path, quiet
     assert [n for n in full_pages if full_pages[n] != served_pages[n]] == []
 
 
-def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(
-    tmp_path: Path, quiet: None
-) -> None:
+def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(tmp_path: Path, quiet: None) -> None:
     root = make_archive(tmp_path / "repo")
     run_build(root, tmp_path / "cold", dirty=False)
     assert list((root / ".cache" / "annotary" / "article-page").rglob("*.json"))

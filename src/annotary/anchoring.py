@@ -67,24 +67,40 @@ text and a highlight covers the article's own characters (curly quotes and all).
 
 Performance: exact anchoring is a few ``str.find`` calls per quote, about
 5-10 microseconds (the normalized text is cached per article). Fuzzy search
-runs rapidfuzz's C++ ``partial_ratio_alignment`` over the whole text, once per
-distinct passage examined (at most four), and refines boundaries only locally:
-a drifted quote of 30-250 characters in a 10,000-word article takes 1-3 ms,
-a 500-character one about 7 ms.
+examines at most four distinct passages, each the window that rapidfuzz's
+``partial_ratio_alignment`` returns for the text (its earlier passages masked),
+refined locally. For quotes of 256 characters or more that window is found
+from exact seeds, pieces of the quote one of which must occur verbatim in it,
+or (more edited quotes) by ruling out stretches of text whose longest common
+subsequence with the quote is too short (:func:`_seeded_window`); where that
+cannot decide, rapidfuzz is called, or
+for quotes of 700 characters or more its computation is emulated without its
+cubic loops over the text's ends (:func:`_emulated_alignment`). From 64
+characters, the search for further passages stops once a bound on longest
+common subsequences shows that none left can reach the floor that matters
+(:func:`_doubtful_stretches`). The results are exactly those of calling
+rapidfuzz every round (``tests/test_anchoring_equivalence.py`` compares them).
+In a 10,000-word article, re-anchoring a drifted quote takes about 1 ms at
+100 characters, 2-3 ms at 500, 3-4 ms at 1,000 (5 ms with 10% of its
+characters changed) and 5-10 ms at 2,000; it took 2, 5, 30 and 180 ms. A long
+quote whose passage is gone still costs a search of every window for the
+closest one: about 30 ms at 1,000 characters (45 ms before).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel, LCSseq, Levenshtein
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = [
     "AMBIGUITY_MARGIN",
@@ -138,6 +154,43 @@ _REFINE_RADIUS: Final = 6
 _RIVAL_SIMILARITY: Final = 0.5
 # Replaces passages already examined, so the next search finds another one.
 _MASK_CHAR: Final = "\x00"
+# Quotes at least this long are searched from exact seeds (_seeded_window);
+# shorter ones call rapidfuzz, which is faster for them.
+_SEEDED_MIN_LENGTH: Final = 256
+# From this length, rapidfuzz's partial_ratio_alignment is computed here rather
+# than called: its loops over the text's first and last windows grow as the
+# cube of the quote's length. Those loops take their distances from one pass
+# over the text when more than _EDGE_PASS_MIN windows are left.
+_EMULATED_MIN_LENGTH: Final = 700
+_EDGE_PASS_MIN: Final = 8
+# Seeds: pieces shorter than this occur too often to narrow the search (the
+# search is then left to rapidfuzz), and beyond this many occurrences seeding
+# gives up.
+_MIN_SEED_LENGTH: Final = 12
+_MAX_SEED_HITS: Final = 4000
+# The best distance is first bounded from _SEED_GUESSES pieces of the quote of at
+# most _SEED_PIECE_LENGTH characters, each ignored where it occurs more than
+# _SEED_GUESS_PLACES times; of the windows they point to, the _SEED_TRIES most
+# pointed to are tried. That bound says how many pieces the seeds need.
+_SEED_GUESSES: Final = 16
+_SEED_PIECE_LENGTH: Final = 16
+_SEED_GUESS_PLACES: Final = 64
+_SEED_TRIES: Final = 3
+# Pieces beyond the bound + 1 needed (when long enough), so that only places
+# where several pieces agree are examined.
+_SEED_SPARES: Final = 3
+# When pieces would be too short, stretches of text are pruned instead, down to
+# stretches of _PRUNED_LEAF window starts; beyond _PRUNED_MAX_WINDOWS windows
+# left, or if windows need to share less than _PRUNED_MIN_SHARE of the quote
+# (which any stretch does by chance), the search is left to rapidfuzz's way.
+_PRUNED_LEAF: Final = 32
+_PRUNED_MAX_WINDOWS: Final = 2000
+_PRUNED_MIN_SHARE: Final = 0.75
+# Quotes at least this long end the search once no passage left can reach the
+# floor (_doubtful_stretches), which halves doubtful stretches of text until
+# they are _CERTIFIED_SPLITS times shorter than the quote.
+_CERTIFIED_MIN_LENGTH: Final = 64
+_CERTIFIED_SPLITS: Final = 8
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u02bc\u2032"  # ‘ ’ ‚ ‛ ʼ ′
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033"  # “ ” „ ‟ ″
@@ -838,10 +891,13 @@ def _fuzzy_candidates(
 ) -> list[_Candidate]:
     """The passages most like *nq*, non-overlapping, best first.
 
-    Each round asks rapidfuzz (C++) for the best window the length of the quote
-    anywhere in the text, refines its boundaries locally, then masks it so the
-    next round finds a different passage. After the first round, only passages
-    that could matter (near the best score, or plausible at all) are sought.
+    Each round finds the best window the length of the quote anywhere in the
+    text (what rapidfuzz's ``partial_ratio_alignment`` returns, see
+    :func:`_search_round`), refines its boundaries locally, then masks it so
+    the next round finds a different passage. After the first round, only
+    passages that could matter (near the best score, or plausible at all) are
+    sought, and the search stops as soon as no passage left could reach the
+    floor (:func:`_doubtful_stretches`): a passage below it changes no decision.
 
     Args:
         nt: Normalized visible text.
@@ -853,21 +909,24 @@ def _fuzzy_candidates(
     """
     search = _mask(nt, masked)
     found: list[_Candidate] = []
+    doubtful: _Stretches | None = None
+    # What a first round pruning stretches of text learnt about them, per floor.
+    learnt: dict[float, _Stretches] = {}
     for _ in range(rounds):
         if floor is None and found:
             floor = min(MIN_SIMILARITY, found[0].score - AMBIGUITY_MARGIN)
+        if floor is not None:
+            doubtful = _doubtful_stretches(search, nq, floor, doubtful or learnt.get(floor))
+            if doubtful == []:
+                # Any later round would only find passages scoring below the
+                # floor, which no caller looks at (and which hide nothing).
+                break
         cutoff = 0.0 if floor is None else max(0.0, floor * 100 - _COARSE_SLACK)
         if len(nq) >= len(search):
-            window: tuple[int, int] | None = (0, len(search)) if not found else None
+            candidate = None if found else _refine(search, nq, 0, len(search))
         else:
-            alignment = fuzz.partial_ratio_alignment(nq, search, score_cutoff=cutoff)
-            window = None
-            if alignment is not None and alignment.score > 0:
-                window = (alignment.dest_start, alignment.dest_end)
-        if window is None:
-            break
-        candidate = _refine(search, nq, *window)
-        if candidate.end <= candidate.start:
+            candidate = _search_round(search, nq, cutoff, None if found else learnt)
+        if candidate is None or candidate.end <= candidate.start:
             break
         found.append(candidate)
         search = _mask(search, [(candidate.start, candidate.end)])
@@ -883,6 +942,542 @@ def _mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return text
 
 
+# --- one round of the fuzzy search ------------------------------------------------
+#
+# A round is defined as: take the window that rapidfuzz's
+# ``fuzz.partial_ratio_alignment(nq, search, score_cutoff=cutoff)`` returns, and
+# refine it (:func:`_refine`). rapidfuzz (3.x) finds that window by bisecting the
+# window starts (keeping the first window met with the lowest Indel distance), then
+# compares every prefix and suffix of the text shorter than the quote. For a long
+# quote those last two loops cost O(len(quote)^3 / 64): under a cutoff, 25 ms for
+# 1,000 characters and 170 ms for 2,000, in a 10,000-word article; the bisection
+# computes a few hundred full-length distances more (5 ms for 1,000 characters).
+# The functions below return exactly the same candidate while computing far less.
+
+
+def _search_round(
+    search: str, nq: str, cutoff: float, learnt: dict[float, _Stretches] | None = None
+) -> _Candidate | None:
+    """The refined passage of one round, or ``None`` where the search ends.
+
+    Exactly ``_refine(search, nq, *window)`` for the window rapidfuzz's
+    ``partial_ratio_alignment`` returns (``None`` when it returns nothing, or a
+    zero score). Long quotes are searched from exact seeds (:func:`_seeded_window`);
+    when the seeds cannot bound the search, the window is computed as rapidfuzz
+    does (:func:`_exact_alignment`). *learnt* receives what the search learns
+    about stretches of text (see :func:`_pruned_lowest`).
+    """
+    window: tuple[int, int] | None
+    if len(nq) >= _SEEDED_MIN_LENGTH and _MASK_CHAR not in nq:
+        seeded = _seeded_window(search, nq, cutoff, learnt)
+        window = _exact_alignment(nq, search, cutoff) if seeded == _UNDECIDED else seeded
+    else:
+        window = _exact_alignment(nq, search, cutoff)
+    return None if window is None else _refine(search, nq, *window)
+
+
+def _exact_alignment(nq: str, search: str, cutoff: float) -> tuple[int, int] | None:
+    """The window of ``fuzz.partial_ratio_alignment`` (``None``: none, or a zero score)."""
+    if len(nq) >= _EMULATED_MIN_LENGTH:
+        return _emulated_alignment(nq, search, cutoff)
+    alignment = fuzz.partial_ratio_alignment(nq, search, score_cutoff=cutoff)
+    if alignment is None or alignment.score <= 0:
+        return None
+    return alignment.dest_start, alignment.dest_end
+
+
+def _cutoff_distance(size: int, cutoff: float) -> int:
+    """rapidfuzz's first distance bound: windows at or above it are never recorded."""
+    return math.ceil(2 * size * min(1.0, 1.0 - cutoff / 100 + 0.00001))
+
+
+def _edge_ratio(distance: int, lensum: int, cutoff: float) -> float:
+    """``fuzz.ratio`` of a prefix or suffix window as rapidfuzz computes it under a cutoff."""
+    norm_cutoff = min(1.0, 1.0 - cutoff / 100 + 0.00001)
+    norm_distance = distance / lensum
+    if norm_distance > norm_cutoff:
+        norm_distance = 1.0
+    similarity = 1.0 - norm_distance
+    return similarity * 100 if similarity >= cutoff / 100 else 0.0
+
+
+def _edge_loops(
+    nq: str,
+    search: str,
+    best: tuple[float, float, tuple[int, int]],
+    prefixes: range,
+    suffixes: range,
+) -> tuple[float, float, tuple[int, int]]:
+    """rapidfuzz's loops over the prefixes ``search[:i]`` and suffixes ``search[i:]``.
+
+    *best* is ``(score, cutoff, window)`` after the bisection; so is the result.
+    Only the prefix ends in *prefixes* and suffix starts in *suffixes* are
+    tried: the caller has shown that no other one can replace the best window.
+    A window too short to reach the score is skipped (its ratio would not be
+    higher, so rapidfuzz would not take it either); when many are left, the
+    distances of all of them come from one pass (:func:`_prefix_lcs`).
+    """
+    size = len(nq)
+    total = len(search)
+    score, cutoff, window = best
+    chars = set(nq)
+
+    def reachable(length: int, common: int) -> bool:
+        """Could a window this long, sharing at most *common* characters, win?"""
+        need = score if score > 0 else cutoff
+        return 200.0 * min(length, common) >= need * (size + length) - 1e-6
+
+    for suffix in (False, True):
+        # Windows shorter than this cannot reach the score whatever they hold.
+        need = score if score > 0 else cutoff
+        shortest = max(1, math.floor(need * size / (200.0 - need)) - 1) if need < 200 else size
+        if suffix:
+            candidates = range(suffixes.start, min(suffixes.stop, total - shortest + 1))
+        else:
+            candidates = range(max(prefixes.start, shortest), prefixes.stop)
+        indices = [
+            index
+            for index in candidates
+            if (search[index] if suffix else search[index - 1]) in chars
+            and reachable(total - index if suffix else index, size)
+        ]
+        # Suffixes are read backwards, as prefixes of the reversed text.
+        quote = nq[::-1] if suffix else nq
+        zone = search[total - size :][::-1] if suffix else search[: size - 1]
+        lcs: list[int] | None = None
+        if len(indices) > _EDGE_PASS_MIN:
+            # The whole zone's LCS bounds each window's; if many windows are
+            # left even so, one pass gives the LCS of every one of them.
+            common = LCSseq.similarity(quote, zone)
+            indices = [i for i in indices if reachable(total - i if suffix else i, common)]
+            if len(indices) > _EDGE_PASS_MIN:
+                lcs = _prefix_lcs(quote, zone)
+        for index in indices:
+            length = total - index if suffix else index
+            if not reachable(length, size):
+                continue
+            if lcs is not None:
+                distance = size + length - 2 * lcs[length]
+            else:
+                distance = Indel.distance(nq, search[index:] if suffix else search[:index])
+            ratio = _edge_ratio(distance, size + length, cutoff)
+            if ratio > score:
+                score = cutoff = ratio
+                window = (index, total) if suffix else (0, index)
+                if score == 100.0:
+                    return score, cutoff, window
+    return score, cutoff, window
+
+
+def _prefix_lcs(nq: str, text: str) -> list[int]:
+    """The longest common subsequence of *nq* with ``text[:i]``, for every i.
+
+    Bit-parallel (Allison and Dix; Hyyrö), as rapidfuzz computes one, with a
+    Python integer as the bit vector: one pass over *text* gives them all.
+    """
+    full = (1 << len(nq)) - 1
+    matches: dict[str, int] = {}
+    for index, char in enumerate(nq):
+        matches[char] = matches.get(char, 0) | 1 << index
+    vector = full
+    lengths = [0]
+    for char in text:
+        match = matches.get(char)
+        if match:
+            common = vector & match
+            vector = ((vector + common) | (vector - common)) & full
+        lengths.append(len(nq) - vector.bit_count())
+    return lengths
+
+
+def _emulated_alignment(nq: str, search: str, cutoff: float) -> tuple[int, int] | None:
+    """``fuzz.partial_ratio_alignment``'s window, computed as rapidfuzz 3 computes it.
+
+    The same bisection of window starts, visiting the same windows in the same
+    order (so keeping the same one among equally distant windows), with each
+    level's distances computed in one go; then the prefix and suffix loops,
+    skipping the windows that cannot win (:func:`_edge_loops`).
+    """
+    size = len(nq)
+    total = len(search)
+    cutoff_distance = _cutoff_distance(size, cutoff)
+    best: int | None = None
+    window = (0, size)
+    scores: dict[int, int] = {}
+    visited: set[int] = set()
+    windows = [(0, total - size - 1)]
+    while windows:
+        todo = list(dict.fromkeys(x for pair in windows for x in pair if x not in scores))
+        views = [search[start : start + size] for start in todo]
+        for _, value, index in process.extract(nq, views, scorer=Indel.distance, limit=None):
+            scores[todo[index]] = int(value)
+        deeper = []
+        for first, second in windows:
+            for start in (first, second):
+                if start in visited:
+                    continue
+                visited.add(start)
+                if scores[start] < cutoff_distance:
+                    cutoff_distance = best = scores[start]
+                    window = (start, start + size)
+                    if best == 0:
+                        return window
+            width = second - first
+            if width == 1:
+                continue
+            low, high = sorted((scores[first], scores[second]))
+            if low - (width + (high - low) // 2) < cutoff_distance:
+                center = width // 2
+                deeper += [(first, first + center), (first + center, second)]
+        windows = deeper
+    score = 0.0
+    if best is not None:
+        bisected = (1.0 - best / (2 * size)) * 100
+        if bisected >= cutoff:
+            score = cutoff = bisected
+    score, cutoff, window = _edge_loops(
+        nq, search, (score, cutoff, window), range(1, size), range(total - size, total)
+    )
+    return window if score > 0 and score >= cutoff else None
+
+
+#: What :func:`_seeded_window` returns when the seeds cannot decide.
+_UNDECIDED: Final = (-1, -1)
+
+
+def _seeded_window(
+    search: str, nq: str, cutoff: float, learnt: dict[float, _Stretches] | None = None
+) -> tuple[int, int] | None:
+    """The window ``fuzz.partial_ratio_alignment`` returns, found from exact seeds.
+
+    ``None`` when rapidfuzz returns no window (or a zero score), and
+    :data:`_UNDECIDED` when the seeds cannot decide.
+
+    Why it is exact. rapidfuzz bisects the window starts, pruning only ranges
+    whose bound shows no window below the best met so far: it ends with the
+    lowest distance, and of the windows at that distance keeps the first it
+    meets (:func:`_first_met`). So it is enough to know every window at the
+    lowest distance. A few windows where pieces of the quote point
+    (:func:`_seeded_bound`) bound that distance; then every window within the
+    bound is found, from pieces of the quote that must occur in it verbatim
+    (:func:`_seeded_lowest`) or, when those pieces would be too short, by
+    ruling out stretches of text (:func:`_pruned_lowest`). Last, rapidfuzz
+    compares the prefixes and suffixes of the text shorter than the quote:
+    those that could win are compared the same way (:func:`_edge_loops`).
+    """
+    size = len(nq)
+    total = len(search)
+    last = total - size - 1  # the bisection's window starts are 0..last
+    exact: dict[int, int] = {}
+    above: dict[int, int] = {}  # start -> a value its distance exceeds
+
+    def distance(start: int, bound: int) -> int:
+        """The window's Indel distance if at most *bound*, else ``bound + 1``."""
+        known = exact.get(start)
+        if known is not None:
+            return min(known, bound + 1)
+        if above.get(start, -1) >= bound:
+            return bound + 1
+        value = Indel.distance(nq, search[start : start + size], score_cutoff=bound)
+        if value <= bound:
+            exact[start] = value
+        else:
+            above[start] = bound
+        return value
+
+    upper = _seeded_bound(search, nq, last, distance)
+    if upper is None:
+        return _UNDECIDED
+    if size // (upper + 1) >= _MIN_SEED_LENGTH:
+        found = _seeded_lowest(search, nq, last, upper, distance)
+    else:
+        found = _pruned_lowest(search, nq, last, upper, distance, learnt)
+    if found is None:
+        return _UNDECIDED
+    best, prefixes, suffixes = found
+    ties = sorted(start for start, value in exact.items() if value == best)
+    first = _first_met(ties, last) if len(ties) > 1 else ties[0]
+    if best == 0:
+        return first, first + size  # rapidfuzz stops there
+    score, zone_cutoff = 0.0, cutoff
+    if best < _cutoff_distance(size, cutoff):
+        bisected = (1.0 - best / (2 * size)) * 100
+        if bisected >= cutoff:
+            score = zone_cutoff = bisected
+    if score == 0.0 and _cutoff_distance(size, cutoff) > upper and prefixes != range(1, size):
+        return _UNDECIDED  # a prefix or suffix farther than the pieces reach could win
+    edge_window = (-1, -1)
+    score, zone_cutoff, edge_window = _edge_loops(
+        nq, search, (score, zone_cutoff, edge_window), prefixes, suffixes
+    )
+    if score <= 0 or score < cutoff:
+        return None
+    return edge_window if edge_window != (-1, -1) else (first, first + size)
+
+
+def _seeded_lowest(
+    search: str, nq: str, last: int, upper: int, distance: Callable[[int, int], int]
+) -> tuple[int, range, range] | None:
+    """The lowest distance of a window (at most *upper*), from pieces of the quote.
+
+    Cut the quote into more than *upper* disjoint pieces: an alignment of the
+    quote with a window at distance ``d <= upper`` leaves ``d`` characters
+    unmatched, and each unmatched character (of either string) breaks at most
+    one piece, so at least ``pieces - d`` pieces occur verbatim in the window,
+    and their matched characters are shifted by at most ``d / 2`` between two
+    strings of the same length: each puts the quote's start within ``d / 2`` of
+    the window's. Those starts are evaluated (through *distance*), skipping
+    those that a neighbour's distance rules out (moving a window by one
+    character changes its distance by at most 2), so every window at the
+    lowest distance is. Also returns the prefix ends and suffix starts whose
+    windows may still win: those that hold a piece, since a winning one is
+    closer than the best window. ``None`` when the pieces occur too often.
+    """
+    size = len(nq)
+    total = len(search)
+    pieces = upper + 1
+    if size // (pieces + _SEED_SPARES) >= _MIN_SEED_LENGTH:
+        pieces += _SEED_SPARES  # then a window needs several pieces: chance ones are skipped
+    seeds = _piece_hits(search, nq, pieces)
+    if seeds is None:
+        return None
+    length, hits = seeds
+    best = upper
+    centers = sorted(start for start, _ in hits)
+    for center in dict.fromkeys(centers):
+        reach = best // 2
+        # A window at most *best* away keeps at least pieces - best pieces intact,
+        # each putting the quote's start within reach of the window's.
+        if pieces - best > 1:
+            around = bisect.bisect_right(centers, center + 2 * reach)
+            if around - bisect.bisect_left(centers, center - 2 * reach) < pieces - best:
+                continue
+        low, high = max(0, center - reach), min(last, center + reach)
+        if low > high:
+            continue
+        middle = min(max(center, low), high)
+        radius = max(middle - low, high - middle)
+        near = distance(middle, best + 2 * radius)
+        if near > best + 2 * radius:
+            continue
+        for start in range(low, high + 1):
+            if near - 2 * abs(start - middle) > best:
+                continue
+            best = min(best, distance(start, best))
+    # A prefix/suffix window that wins is at most as far as the bisection's best,
+    # so it holds a piece: only those windows need trying.
+    ends = [found + length for _, found in hits if found + length <= size - 1]
+    starts = [found for _, found in hits if found >= total - size]
+    prefixes = range(min(ends), size) if ends else range(0)
+    suffixes = range(total - size, max(starts) + 1) if starts else range(0)
+    return best, prefixes, suffixes
+
+
+def _pruned_lowest(
+    search: str,
+    nq: str,
+    last: int,
+    upper: int,
+    distance: Callable[[int, int], int],
+    learnt: dict[float, _Stretches] | None = None,
+) -> tuple[int, range, range] | None:
+    """The lowest distance of a window (at most *upper*), by pruning stretches of text.
+
+    A window at distance at most *upper* shares at least ``len(q) - upper / 2``
+    characters in order with the quote, and so does any stretch of text holding
+    it: stretches that fall short are dropped, the others split, down to windows
+    that are evaluated (through *distance*). ``None`` when too many are left.
+    Every prefix and suffix window is left to try.
+
+    The first stretches are those :func:`_doubtful_stretches` starts from for a
+    floor of :data:`MIN_SIMILARITY`, and hold every window too; if *learnt* is
+    given, the ones that may hold a passage reaching that floor are left in it,
+    so that the next round need not measure the others again.
+    """
+    size = len(nq)
+    need = size - upper // 2
+    if need < _PRUNED_MIN_SHARE * size:
+        return None
+    first = _first_stretches(search, size, MIN_SIMILARITY)
+    longest, floor_need, stride = (size, need, 2 * size) if first is None else first
+    pending: list[tuple[int, int, int]] = []
+    starts = range(0, len(search), stride)
+    views = [search[s : min(s + stride, len(search)) - 1 + longest] for s in starts]
+    doubtful: _Stretches = []
+    for _, common, index in process.extract(
+        nq, views, scorer=LCSseq.similarity, score_cutoff=min(need, floor_need), limit=None
+    ):
+        start = starts[index]
+        doubtful.append((start, min(start + stride, len(search)), stride))
+        if common >= need and start <= last:
+            pending.append((start, min(start + stride, last + 1), stride // 4))
+    if learnt is not None and first is not None:
+        learnt[MIN_SIMILARITY] = doubtful
+    windows: list[int] = []
+    while pending:
+        begin, end, stride = pending.pop()
+        if stride <= _PRUNED_LEAF:
+            windows += range(begin, end)
+            if len(windows) > _PRUNED_MAX_WINDOWS:
+                return None
+            continue
+        starts = range(begin, end, stride)
+        views = [search[s : min(s + stride, end) - 1 + size] for s in starts]
+        for _, _, index in process.extract(
+            nq, views, scorer=LCSseq.similarity, score_cutoff=need, limit=None
+        ):
+            start = starts[index]
+            pending.append((start, min(start + stride, end), stride // 4))
+    best = upper
+    for start in sorted(windows):
+        best = min(best, distance(start, best))
+    return best, range(1, size), range(len(search) - size, len(search))
+
+
+def _seeded_bound(
+    search: str, nq: str, last: int, distance: Callable[[int, int], int]
+) -> int | None:
+    """An upper bound on the lowest distance of a window starting at 0..*last*.
+
+    A few pieces of the quote, where they occur (not too often), say where the
+    quote would start; the best of those windows, improved by moving it one
+    character at a time while that helps, bounds the best of all. ``None``
+    when no piece occurs at all.
+    """
+    size = len(nq)
+    length = max(_MIN_SEED_LENGTH, min(_SEED_PIECE_LENGTH, size // _SEED_GUESSES))
+    votes: dict[int, int] = {}
+    for index in range(_SEED_GUESSES):
+        offset = index * (size - length) // (_SEED_GUESSES - 1)
+        piece = nq[offset : offset + length]
+        places: list[int] = []
+        found = search.find(piece)
+        while found != -1 and len(places) <= _SEED_GUESS_PLACES:
+            places.append(found)
+            found = search.find(piece, found + 1)
+        if len(places) <= _SEED_GUESS_PLACES:
+            for found in places:
+                start = min(max(found - offset, 0), last)
+                votes[start] = votes.get(start, 0) + 1
+    if not votes:
+        return None
+    upper = 2 * size
+    where = 0
+    for start in sorted(votes, key=lambda s: (-votes[s], s))[:_SEED_TRIES]:
+        value = distance(start, upper)
+        if value < upper:
+            upper, where = value, start
+    for step in (-1, 1):
+        start = where + step
+        while 0 <= start <= last and (value := distance(start, upper - 1)) < upper:
+            upper, where = value, start
+            start += step
+    return upper
+
+
+def _first_met(ties: list[int], last: int) -> int:
+    """Which of the window starts *ties* rapidfuzz's bisection meets first.
+
+    *ties* are all the windows at the lowest distance ``d``. The bisection
+    splits 0..*last* in halves, level by level, left to right, and meets a
+    start when it becomes the end of a range: when it is the middle of the
+    range being split (or an end of the whole). So each start has a fixed
+    place in that order, and the first in it is met first, provided the ranges
+    around it are split. They are: a range is split when its bound falls below
+    the best distance met so far; that best is above ``d`` until a tie is met,
+    hence until this one is, and the bound is at most ``d`` for a range holding
+    a window at distance ``d`` (moving a window by one character changes its
+    distance by at most 2), below ``d`` unless the window is its exact middle.
+    """
+    order = []
+    for start in ties:
+        low, high, level = 0, last, 0
+        while start not in (low, high):
+            center = low + (high - low) // 2
+            if start <= center:
+                high = center
+            else:
+                low = center
+            level += 1
+        order.append((level, low, start == high, start))
+    return min(order)[3]
+
+
+def _piece_hits(search: str, nq: str, pieces: int) -> tuple[int, list[tuple[int, int]]] | None:
+    """Every occurrence of *pieces* disjoint pieces of the quote, from its start.
+
+    Returns the pieces' length and, for each occurrence, where the quote would
+    start if the piece were in place, and where the piece is; ``None`` when they
+    occur too often to narrow anything down.
+    """
+    length = len(nq) // pieces
+    hits: list[tuple[int, int]] = []
+    for index in range(pieces):
+        offset = index * length
+        piece = nq[offset : offset + length]
+        found = search.find(piece)
+        while found != -1:
+            hits.append((found - offset, found))
+            if len(hits) > _MAX_SEED_HITS:
+                return None
+            found = search.find(piece, found + 1)
+    return length, hits
+
+
+#: Stretches of text (begin, end, stride) where a passage may start.
+_Stretches = list[tuple[int, int, int]]
+
+
+def _doubtful_stretches(
+    search: str, nq: str, floor: float, stretches: _Stretches | None = None
+) -> _Stretches | None:
+    """Where a passage of *search* may start that reaches *floor* (``[]``: nowhere).
+
+    ``None`` when this cannot be told (short quotes, low floors). A passage
+    ``p`` with ``1 - edits / m >= floor``, where ``m = max(len(q), len(p))``,
+    keeps at least ``m - edits >= floor * m >= floor * len(q)`` characters of
+    the quote in order (every edit removes one match at most), and is at most
+    ``len(q) / floor`` long (each extra character is an edit). So a stretch of
+    text holding every such passage that starts in a range of positions has a
+    longest common subsequence with the quote of at least ``floor * len(q)``
+    too: ranges whose stretch falls short hold no such passage. Doubtful ranges
+    are halved a few times before they are given up as doubtful.
+
+    *stretches* resumes an earlier answer for the same quote and floor: since
+    masking passages only removes matches, ranges cleared then stay clear.
+    """
+    size = len(nq)
+    first = _first_stretches(search, size, floor)
+    if first is None or _MASK_CHAR in nq:
+        return None
+    longest, need, stride = first
+    pending = [(0, len(search), stride)] if stretches is None else list(stretches)
+    while pending:
+        begin, finish, stride = pending.pop()
+        starts = range(begin, finish, stride)
+        views = [search[s : min(s + stride, finish) - 1 + longest] for s in starts]
+        doubtful = process.extract(
+            nq, views, scorer=LCSseq.similarity, score_cutoff=need, limit=None
+        )
+        failing = [(starts[i], min(starts[i] + stride, finish)) for _, _, i in doubtful]
+        if failing and stride * _CERTIFIED_SPLITS <= size:
+            # Give up; what is left is checked again next time.
+            return pending + [(start, end, stride) for start, end in failing]
+        pending += [(start, end, stride // 2) for start, end in failing]
+    return []
+
+
+def _first_stretches(search: str, size: int, floor: float) -> tuple[int, int, int] | None:
+    """How :func:`_doubtful_stretches` measures: the longest passage reaching *floor*,
+    the longest common subsequence it needs, and the first stretches' stride."""
+    if size < _CERTIFIED_MIN_LENGTH:
+        return None
+    least = floor - 1e-6  # candidates' scores are rounded to 9 digits
+    if least <= 0.5:
+        return None
+    return math.floor(size / least), math.ceil(least * size), size * 2
+
+
 def _refine(nt: str, nq: str, start: int, end: int) -> _Candidate:
     """Best passage around a coarse window: exact boundaries, then word boundaries.
 
@@ -892,16 +1487,37 @@ def _refine(nt: str, nq: str, start: int, end: int) -> _Candidate:
     with the surrounding region give first guesses for both ends; a local
     search from the best guess then maximizes the similarity, preferring (on
     equal scores) ends that do not cut a word and a length close to the quote's.
+
+    While searching, a passage's edit distance is computed only up to what
+    could still beat the best passage so far (rapidfuzz then stops early), and
+    remembered.
     """
     size = len(nq)
     pad = size // 4 + 8
     low = max(0, start - pad)
     high = min(len(nt), end + pad)
+    distances: dict[tuple[int, int], int] = {}  # exact distance, or -(n + 1): above n
 
-    def key(s: int, e: int) -> tuple[float, int, int]:
+    def key(s: int, e: int, beat: tuple[float, int, int] | None = None) -> tuple[float, int, int]:
+        """The passage's key; when *beat* is given, any key below it if the passage's is."""
         if e <= s:
             return (0.0, 0, -size)
-        score = Levenshtein.normalized_similarity(nq, nt[s:e])
+        longest = max(size, e - s)
+        known = distances.get((s, e))
+        if beat is None:
+            if known is None or known < 0:
+                known = distances[(s, e)] = Levenshtein.distance(nq, nt[s:e])
+        else:
+            # Beating *beat* takes a rounded score of at least beat[0], hence at most
+            # this many edits (one more for safety).
+            bound = math.floor((1.0 - beat[0] + 2e-9) * longest) + 1
+            if known is None or 0 < -known <= bound:
+                value = Levenshtein.distance(nq, nt[s:e], score_cutoff=bound)
+                known = distances[(s, e)] = value if value <= bound else -bound - 1
+            if known < 0 or known > bound:
+                return (0.0, 0, -size)  # below beat: score < beat[0] - 2e-9
+        # What Levenshtein.normalized_similarity returns, to the last bit.
+        score = 1.0 - known / longest
         tidy = _clean_start(nt, s) + _clean_end(nt, e)
         # ... and that begin and end like the quote (a word, or punctuation).
         tidy += (nt[s].isalnum() == nq[0].isalnum()) + (nt[e - 1].isalnum() == nq[-1].isalnum())
@@ -916,11 +1532,11 @@ def _refine(nt: str, nq: str, start: int, end: int) -> _Candidate:
     for _ in range(3):
         moved = False
         for s in range(max(low, start - _REFINE_RADIUS), min(end, start + _REFINE_RADIUS + 1)):
-            k = key(s, end)
+            k = key(s, end, best_key)
             if k > best_key:
                 best_key, start, moved = k, s, True
         for e in range(max(start + 1, end - _REFINE_RADIUS), min(high, end + _REFINE_RADIUS) + 1):
-            k = key(start, e)
+            k = key(start, e, best_key)
             if k > best_key:
                 best_key, end, moved = k, e, True
         if not moved:
