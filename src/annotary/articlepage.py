@@ -31,7 +31,7 @@ from .render import render_article
 from .schemaorg import article_jsonld
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from .cache import Cache
     from .model import Annotation, Archive, Article
@@ -118,12 +118,19 @@ def build_article_page(
     *,
     cache: Cache | None = None,
     sources_key: str | None = None,
+    cleaned: bool = False,
 ) -> ArticlePage:
     """The article page for ``html``, from the cache when nothing it depends on changed.
 
     ``sources_key`` is :func:`sources_fingerprint` of ``archive``, computed once
-    per build by the caller (it is the same for every page).
+    per build by the caller (it is the same for every page). ``cleaned``: the
+    HTML already went through :func:`~annotary.markup.clean_article_html` (as
+    :meth:`MarkdownConfig.render <annotary.markup.MarkdownConfig.render>`'s
+    does). The key is made of the cleaned HTML, so a page rendered here ahead
+    of the site generator (:func:`prepare_pages`) is found by the generator's.
     """
+    if not cleaned:
+        html = clean_article_html(html)
     if cache is None:
         return _compute(html, article, annotations, archive, settings, None)
     parts = page_key(
@@ -138,6 +145,38 @@ def build_article_page(
     return page
 
 
+def prepare_pages(
+    jobs: Sequence[tuple[int, Article, Sequence[Annotation], PageSettings]],
+    archive: Archive,
+    render: Callable[[str], str],
+    cache: Cache,
+    *,
+    stop: Callable[[int], bool],
+) -> None:
+    """Put the pages of ``jobs`` into the cache, in the order given, until ``stop(number)``.
+
+    Run in a second process while the site generator renders the articles from
+    the other end, it halves the time of a cold build on two cores: each page
+    it finishes is a cache hit for the generator (the key is the same when its
+    ``render`` gives the generator's HTML; when not, the generator misses and
+    computes the page itself, so the result never depends on this).
+    """
+    sources_key = sources_fingerprint(archive)
+    for number, article, article_annotations, settings in jobs:
+        if stop(number):
+            return
+        build_article_page(
+            render(article.body),
+            article,
+            article_annotations,
+            archive,
+            settings,
+            cache=cache,
+            sources_key=sources_key,
+            cleaned=True,
+        )
+
+
 def _compute(
     html: str,
     article: Article,
@@ -146,8 +185,7 @@ def _compute(
     settings: PageSettings,
     cache: Cache | None,
 ) -> ArticlePage:
-    cleaned = clean_article_html(html)
-    placed = place_annotations_cached(cleaned, annotations, cache)
+    placed = place_annotations_cached(html, annotations, cache)
     links = links_for_page_url(settings.page_url, settings.directory_urls)
     content = render_article(placed, article, archive, links)
     head = ""
@@ -173,7 +211,7 @@ def _compute(
         items = (w3c.items_json(annotations_w3c), len(annotations_w3c))
     return ArticlePage(
         content=content,
-        search_html=search_html(cleaned, annotations),
+        search_html=search_html(html, annotations),
         head=head,
         anchor_ids=tuple(sorted(set(_ID_ATTRIBUTE.findall(content)))),
         passages=passage_records(placed),

@@ -24,9 +24,12 @@ touches: see :meth:`AnnotaryPlugin.on_files`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import logging
+import multiprocessing
+import multiprocessing.process
 import os
 import re
 import zlib
@@ -34,7 +37,8 @@ from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -43,16 +47,18 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, InclusionLevel
 
 from . import w3c
-from .archive import LoadResult, load_archive
+from .archive import LoadMemo, LoadResult, load_archive
 from .articlepage import (
     ArticlePage,
     PageSettings,
     PassageRecord,
     build_article_page,
+    prepare_pages,
     sources_fingerprint,
 )
 from .cache import Cache
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
+from .markup import MarkdownConfig
 from .pages import (
     CLAIMS_PAGE,
     HOME_MARKER,
@@ -74,7 +80,7 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
     from mkdocs.utils.templates import TemplateContext
 
-    from .model import Archive, Article
+    from .model import Annotation, Archive, Article
 
 log = logging.getLogger("mkdocs.plugins.annotary")
 NOT_IN_NAV = InclusionLevel.NOT_IN_NAV
@@ -87,6 +93,8 @@ ASSETS_URI = "assets/annotary"
 ASSET_FILES = ("annotary.css", "annotary.js")
 #: Placing problems: the page is still built, the annotation listed apart.
 PLACING_CODES = frozenset({"quote-drifted", "quote-not-found", "quote-ambiguous"})
+#: Fewer articles than this are rendered by the build alone (forking costs more).
+HELPER_MIN_ARTICLES = 50
 #: Where the home page's article list goes in the rendered page.
 _HOME_SLOT = HOME_MARKER
 
@@ -117,20 +125,28 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.plan: dict[str, ListingPage] = {}
         self.passages: dict[str, tuple[Passage, ...]] | None = None
         self.dirty = False
+        self.serving = False
+        self.helper: _Helper | None = None
+        self.markdown_config = MarkdownConfig(())
         self.changed: set[str] | None = None
         self.previous: Archive | None = None
         self.root: Path | None = None
+        self.load_memo: LoadMemo = {}
 
     # --- start of a build -----------------------------------------------------------------
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.dirty = command == "serve" and dirty
+        self.serving = command == "serve"
+        self.dirty = self.serving and dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
         root = Path(config.config_file_path).parent
-        loaded = load_archive(root)
+        if self.root != root:
+            self.load_memo = {}
+        # under `mkdocs serve`, a rebuild reads again only the files that changed
+        loaded = load_archive(root, self.load_memo if self.serving else None)
         for problem in loaded.problems:
             (log.error if problem.is_error else log.warning)(problem.format_text())
         if loaded.has_errors:
@@ -146,6 +162,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.root = root
         self.loaded = loaded
         self.cache = Cache.for_root(root) if self.config.cache else None
+        self.markdown_config = MarkdownConfig(
+            tuple(str(e) for e in config.markdown_extensions if isinstance(e, str)),
+            dict(config.mdx_configs),
+        )
         self.sources_key = sources_fingerprint(loaded.archive)
         self.updated_of = annotation_dates(root)
         self.provenance = {}
@@ -194,6 +214,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                 file.inclusion = NOT_IN_NAV  # reached from the home list, not the nav
         if self.dirty:
             self._mark_unchanged(files)
+        else:
+            self._start_helper(files, config)
         return files
 
     # --- each page ------------------------------------------------------------------------
@@ -226,6 +248,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if slug is None or slug not in archive.articles:
             return None
         article = archive.articles[slug]
+        if self.helper is not None:
+            self.helper.reached(src)
         annotation_file = archive.annotation_files.get(slug)
         annotations = annotation_file.annotations if annotation_file else ()
         settings = PageSettings(
@@ -299,6 +323,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """The whole archive's W3C collection; the cache forgets what this build did not use."""
+        self._stop_helper()
         if not self.config.enabled or self.loaded is None:
             return
         if not config.site_url:
@@ -308,7 +333,41 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if self.cache is not None and not self.dirty:
             self.cache.sweep()
 
+    def on_build_error(self, *, error: Exception) -> None:
+        self._stop_helper()
+
+    def on_shutdown(self) -> None:
+        self._stop_helper()
+
     # --- helpers ---------------------------------------------------------------------------
+
+    def _start_helper(self, files: Files, config: MkDocsConfig) -> None:
+        """Render articles ahead in a second process, into the cache (see :class:`_Helper`)."""
+        self._stop_helper()
+        if self.cache is None or not self.cache.enabled or self.serving or self.loaded is None:
+            return
+        archive = self.loaded.archive
+        jobs: list[tuple[int, Article, tuple[Annotation, ...], PageSettings]] = []
+        for number, file in enumerate(files.documentation_pages()):
+            slug = article_slug(file.src_uri)
+            if slug is None or slug not in archive.articles:
+                continue
+            annotation_file = archive.annotation_files.get(slug)
+            settings = PageSettings(
+                page_url=file.url,
+                directory_urls=config.use_directory_urls,
+                canonical_url=_canonical_url(config.site_url, file.url),
+                site_name=config.site_name,
+                site_url=config.site_url,
+            )
+            annotations = annotation_file.annotations if annotation_file else ()
+            jobs.append((number, archive.articles[slug], annotations, settings))
+        self.helper = _Helper.start(jobs, archive, self.markdown_config, self.cache)
+
+    def _stop_helper(self) -> None:
+        if self.helper is not None:
+            self.helper.stop()
+            self.helper = None
 
     def _passages(self) -> dict[str, tuple[Passage, ...]]:
         """Every article's passages, as the listing pages need them (once per build)."""
@@ -407,6 +466,91 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                 _set_modified(file, bool(changed))
             elif file.generated_by is not None and src.endswith(".md"):
                 _set_modified(file, _in_series(src, series))
+
+
+class _Helper:
+    """A second process that renders articles into the cache while MkDocs works.
+
+    MkDocs renders pages one after the other in one process; on a machine with
+    two or more cores, the helper takes the articles from the last one back
+    while the build takes them from the first one on, and stops where they
+    meet. It is forked (the archive is already in memory) only by ``mkdocs
+    build`` with the cache on and at least :data:`HELPER_MIN_ARTICLES`
+    articles: never under ``mkdocs serve``, which runs threads, where a fork
+    is not safe. Whatever the helper does or fails to do, each page is the same:
+    the build looks each one up by its own inputs and computes any it misses.
+    """
+
+    def __init__(
+        self,
+        process: multiprocessing.process.BaseProcess,
+        progress: Any,
+        halt: Any,
+        order: dict[str, int],
+    ) -> None:
+        self.process = process
+        self.progress = progress
+        self.halt = halt
+        self.order = order
+
+    @classmethod
+    def start(
+        cls,
+        jobs: list[tuple[int, Article, tuple[Annotation, ...], PageSettings]],
+        archive: Archive,
+        markdown_config: MarkdownConfig,
+        cache: Cache,
+    ) -> _Helper | None:
+        if len(jobs) < HELPER_MIN_ARTICLES or _cpus() < 2:
+            return None
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:
+            return None
+        progress = context.Value("q", -1, lock=False)
+        halt = context.Event()
+
+        def stop(number: int) -> bool:
+            return halt.is_set() or number <= progress.value
+
+        def work() -> None:
+            with contextlib.suppress(KeyboardInterrupt):
+                prepare_pages(
+                    list(reversed(jobs)), archive, markdown_config.render, cache, stop=stop
+                )
+
+        process = context.Process(target=work, name="annotary-helper", daemon=True)
+        process.start()
+        order = {job[1].path: job[0] for job in jobs}
+        return cls(process, progress, halt, order)
+
+    def reached(self, src_uri: str) -> None:
+        """The build is at this article: the helper stops before it."""
+        number = self.order.get(f"docs/{src_uri}")
+        if number is not None:
+            self.progress.value = number
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _canonical_url(site_url: str | None, url: str) -> str | None:
+    """What MkDocs makes ``page.canonical_url`` (``Page._set_canonical_url``)."""
+    if not site_url:
+        return None
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    return urljoin(base, url)
 
 
 @dataclass(frozen=True)
