@@ -9,6 +9,7 @@ that each annotation file has its article and each source id its registry entry.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -309,6 +310,33 @@ def load_archive(root: Path, memo: LoadMemo | None = None) -> LoadResult:
     for stem in set(memo) - set(loaded):
         del memo[stem]
     return assemble_archive(plan, loaded)
+
+
+def archive_fingerprint(root: Path) -> str:
+    """A hash of everything :func:`load_archive` reads: each file's name, kind and bytes.
+
+    Reading the files again is a small part of loading them (hashing 20 MB
+    takes about 0.1 s); parsing and validating is the rest. Equal fingerprints
+    mean :func:`load_archive` would give an equal result (a cache key).
+    """
+    root = root.resolve()
+    digest = hashlib.sha256()
+    paths = [
+        *_files(root / ARTICLES_DIR, ".md"),
+        *_files(root / ANNOTATIONS_DIR, ".yml"),
+        *_files(root / ANNOTATIONS_DIR, ".yaml"),
+    ]
+    for path in paths:
+        digest.update(path.relative_to(root).as_posix().encode("utf-8", "surrogatepass"))
+        if path.is_symlink():
+            digest.update(b"\0link\0" + os.fsencode(os.readlink(path)))
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            data = f"\0unreadable\0{type(exc).__name__}".encode()
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
 
 
 #: Per stem: what its files looked like when read, and what reading them gave.

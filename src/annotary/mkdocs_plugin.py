@@ -33,6 +33,7 @@ import multiprocessing.process
 import os
 import re
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
@@ -47,7 +48,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, InclusionLevel
 
 from . import w3c
-from .archive import LoadMemo, LoadResult, load_archive
+from .archive import LoadMemo, LoadResult, archive_fingerprint, load_archive
 from .articlepage import (
     ArticlePage,
     PageSettings,
@@ -127,6 +128,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.dirty = False
         self.serving = False
         self.helper: _Helper | None = None
+        self.writer: ThreadPoolExecutor | None = None
+        self.writes: list[Future[None]] = []
         self.markdown_config = MarkdownConfig(())
         self.changed: set[str] | None = None
         self.previous: Archive | None = None
@@ -145,8 +148,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         root = Path(config.config_file_path).parent
         if self.root != root:
             self.load_memo = {}
-        # under `mkdocs serve`, a rebuild reads again only the files that changed
-        loaded = load_archive(root, self.load_memo if self.serving else None)
+        cache = Cache.for_root(root) if self.config.cache else None
+        loaded = self._load(root, cache)
         for problem in loaded.problems:
             (log.error if problem.is_error else log.warning)(problem.format_text())
         if loaded.has_errors:
@@ -161,7 +164,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             self.results = {}
         self.root = root
         self.loaded = loaded
-        self.cache = Cache.for_root(root) if self.config.cache else None
+        self.cache = cache
         self.markdown_config = MarkdownConfig(
             tuple(str(e) for e in config.markdown_extensions if isinstance(e, str)),
             dict(config.mdx_configs),
@@ -324,6 +327,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """The whole archive's W3C collection; the cache forgets what this build did not use."""
         self._stop_helper()
+        self._finish_writes()
         if not self.config.enabled or self.loaded is None:
             return
         if not config.site_url:
@@ -335,11 +339,30 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_helper()
+        writes, self.writes = self.writes, []
+        for future in writes:
+            future.cancel()
 
     def on_shutdown(self) -> None:
         self._stop_helper()
 
     # --- helpers ---------------------------------------------------------------------------
+
+    def _load(self, root: Path, cache: Cache | None) -> LoadResult:
+        """The validated archive: under ``mkdocs serve`` re-reading only the files that
+        changed; otherwise from the cache when no file changed since a build that had
+        no error."""
+        if self.serving:
+            return load_archive(root, self.load_memo)
+        if cache is None:
+            return load_archive(root)
+        key = cache.key("archive", archive_fingerprint(root))
+        loaded = cache.get_object("archive", key, LoadResult)
+        if loaded is None:
+            loaded = load_archive(root)
+            if not loaded.has_errors:
+                cache.put_object("archive", key, loaded)
+        return loaded
 
     def _start_helper(self, files: Files, config: MkDocsConfig) -> None:
         """Render articles ahead in a second process, into the cache (see :class:`_Helper`)."""
@@ -412,8 +435,20 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         path = Path(config.site_dir) / w3c.article_collection_path(
             article.slug, directory_urls=config.use_directory_urls
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        self._write_soon(path, text)
+
+    def _write_soon(self, path: Path, text: str) -> None:
+        """Write the file in a thread: creating a file is a system call that lets
+        the build go on meanwhile (about 1 ms each on a slow disk, once per article)."""
+        if self.writer is None:
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotary-write")
+        self.writes.append(self.writer.submit(_write_text, path, text))
+
+    def _finish_writes(self) -> None:
+        """Wait for every file written in the thread; raise the first error."""
+        writes, self.writes = self.writes, []
+        for future in writes:
+            future.result()
 
     def _write_archive_export(self, config: MkDocsConfig) -> None:
         assert self.loaded is not None
@@ -536,6 +571,11 @@ class _Helper:
         if self.process.is_alive():
             self.process.terminate()
             self.process.join()
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _cpus() -> int:
