@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,37 @@ def test_an_entry_signed_on_this_machine_is_a_hit(store: Cache) -> None:
     path.parent.mkdir(parents=True)
     path.write_bytes(_planted(store, key, SECRET, b'"x"'))
     assert store.get("pages", key) == "x"
+
+
+class _Planted:
+    """Unpickling this runs code: what a crafted entry would try."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path.touch, (str(self.marker),))  # type: ignore[return-value]
+
+
+def test_objects_round_trip_and_planted_pickles_are_never_loaded(
+    store: Cache, tmp_path: Path
+) -> None:
+    key = store.key("archive", "inputs")
+    store.put_object("archive", key, {"kept": (1, 2)})
+    assert store.get_object("archive", key, dict) == {"kept": (1, 2)}
+    assert store.get_object("archive", key, list) is None  # not the kind asked for
+    # A file of the right name whose pickle would run code, with a header that is
+    # not this machine's: never unpickled.
+    marker = tmp_path / "ran"
+    data = pickle.dumps(_Planted(marker))
+    path = store._path("archive", key, ".pickle")
+    header = {"format": cache_module.CACHE_FORMAT, "key": key, "mac": "0" * 64}
+    path.write_bytes(json.dumps(header).encode() + b"\n" + data)
+    assert store.get_object("archive", key, object) is None
+    assert not marker.exists()
+    # The same bytes signed by another machine's key: still refused.
+    other = Cache(store.directory, secret=b"another machine's secret key....")
+    header["mac"] = other._mac(key, data)
+    path.write_bytes(json.dumps(header).encode() + b"\n" + data)
+    assert store.get_object("archive", key, object) is None
+    assert not marker.exists()

@@ -313,7 +313,8 @@ def load_archive(root: Path, memo: LoadMemo | None = None) -> LoadResult:
 
 
 def archive_fingerprint(root: Path) -> str:
-    """A hash of everything :func:`load_archive` reads: each file's name, kind and bytes.
+    """A hash of everything :func:`load_archive` reads: each file's name, kind and bytes,
+    and every symbolic link in the folders MkDocs reads.
 
     Reading the files again is a small part of loading them (hashing 20 MB
     takes about 0.1 s); parsing and validating is the rest. Equal fingerprints
@@ -336,6 +337,24 @@ def archive_fingerprint(root: Path) -> str:
             data = f"\0unreadable\0{type(exc).__name__}".encode()
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
+    # load_archive also refuses symbolic links anywhere MkDocs reads (links_out_of_repo):
+    # every link, where it points and whether that exists, is part of the fingerprint.
+    for top in LINK_CHECKED_DIRS:
+        for folder, dirnames, filenames in os.walk(root / top):
+            for name in sorted(dirnames + filenames):
+                path = Path(folder) / name
+                if path.is_symlink():
+                    target = path.resolve(strict=False)
+                    digest.update(
+                        b"\0symlink\0"
+                        + os.fsencode(path.relative_to(root).as_posix())
+                        + b"\0"
+                        + os.fsencode(os.readlink(path))
+                        + b"\0"
+                        + os.fsencode(str(target))
+                        + (b"\0exists" if target.exists() else b"\0missing")
+                        + (b"\0dir" if target.is_dir() else b"")
+                    )
     return digest.hexdigest()
 
 
