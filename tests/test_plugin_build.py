@@ -129,3 +129,39 @@ def test_without_the_cache_nothing_is_written_to_the_repo(tmp_path: Path, quiet:
     root = make_archive(tmp_path / "repo")
     run_build(root, tmp_path / "site", dirty=False, cache=False)
     assert not (root / ".cache").exists()
+
+
+def test_a_note_edit_rebuilds_the_article_alone(tmp_path: Path, quiet: None) -> None:
+    """Listings show passages, verdicts, tags and sources: a new note changes none."""
+    root = make_archive(tmp_path / "repo")
+    site = tmp_path / "served"
+    run_build(root, site, dirty=True)
+    before = mtimes(site)
+    path = root / "annotations" / "test-article.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("    status: unverified\n", f"    status: unverified\n    note: {TOKEN}\n", 1),
+        encoding="utf-8",
+    )
+    run_build(root, site, dirty=True)
+    after = mtimes(site)
+    rewritten = {name for name in after if after[name] != before.get(name)}
+    assert rewritten - {"404.html"} == {"articles/test-article/index.html"}  # MkDocs: 404 always
+    full = tmp_path / "full"
+    run_build(root, full, dirty=False, cache=False)
+    assert pages(site) == pages(full)
+
+
+def test_a_renamed_source_rebuilds_every_page(tmp_path: Path, quiet: None) -> None:
+    root = make_archive(tmp_path / "repo")
+    site = tmp_path / "served"
+    run_build(root, site, dirty=True)
+    sources = root / "annotations" / "sources.yml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("name: BBC News", "name: BBC World News", 1),
+        encoding="utf-8",
+    )
+    run_build(root, site, dirty=True)
+    full = tmp_path / "full"
+    run_build(root, full, dirty=False, cache=False)
+    assert pages(site) == pages(full)

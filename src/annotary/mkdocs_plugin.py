@@ -332,7 +332,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return
         if not config.site_url:
             log.warning("annotary: no site_url in mkdocs.yml; the W3C exports need one")
-        else:
+        elif not self.dirty:  # a preview does not need the archive-wide collection
             self._write_archive_export(config)
         if self.cache is not None and not self.dirty:
             self.cache.sweep()
@@ -481,15 +481,25 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if self.previous is None:
             return
         archive, previous = self.loaded.archive, self.previous
+        if archive.sources != previous.sources:  # every page may name a source
+            for file in files:
+                _set_modified(file, True)
+            return
         changed = {
             slug
             for slug in set(archive.annotation_files) | set(previous.annotation_files)
-            if archive.annotation_files.get(slug) != previous.annotation_files.get(slug)
-            or archive.articles.get(slug) != previous.articles.get(slug)
+            if _differs(archive.annotation_files.get(slug), previous.annotation_files.get(slug))
+            or _differs(archive.articles.get(slug), previous.articles.get(slug))
         }
-        if archive.sources != previous.sources:
-            return  # every page may name a source: rebuild everything
-        series = _series_of(previous, changed) | _series_of(archive, changed)
+        # Listings show each annotation's passage, kind, verdict, tags and sources, not
+        # its note or evidence: an edit of those leaves every listing as it was.
+        listed = {
+            slug
+            for slug in changed
+            if _differs(archive.articles.get(slug), previous.articles.get(slug))
+            or _listing_view(archive, slug) != _listing_view(previous, slug)
+        }
+        series = _series_of(previous, listed) | _series_of(archive, listed)
         indexes = {"index.md", SOURCES_INDEX, CLAIMS_PAGE, TAGS_INDEX}
         for file in files:
             src = file.src_uri
@@ -498,7 +508,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                 if slug in changed:
                     _set_modified(file, True)
             elif src in indexes:
-                _set_modified(file, bool(changed))
+                _set_modified(file, bool(listed))
             elif file.generated_by is not None and src.endswith(".md"):
                 _set_modified(file, _in_series(src, series))
 
@@ -605,6 +615,20 @@ class _Kept:
 
     passages: tuple[PassageRecord, ...]
     w3c: tuple[bytes, int] | None
+
+
+def _differs(new: object, old: object) -> bool:
+    """Whether a file's model changed (unchanged files are the very same objects)."""
+    return new is not old and new != old
+
+
+def _listing_view(archive: Archive, slug: str) -> tuple[tuple[object, ...], ...]:
+    """What the listing pages and the home list show of an article's annotations."""
+    annotation_file = archive.annotation_files.get(slug)
+    return tuple(
+        (a.id, a.type, a.quote, a.prefix, a.suffix, a.status, a.tags, a.source_ids)
+        for a in (annotation_file.annotations if annotation_file else ())
+    )
 
 
 def _series_of(archive: Archive, slugs: set[str]) -> set[str]:
