@@ -20,6 +20,7 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
+from annotary.mkdocs_plugin import _cpus
 from conftest import ANNOTATIONS, ARTICLE, REPO
 
 SERVE_URL = "http://127.0.0.1:8000/"
@@ -165,3 +166,26 @@ def test_a_renamed_source_rebuilds_every_page(tmp_path: Path, quiet: None) -> No
     full = tmp_path / "full"
     run_build(root, full, dirty=False, cache=False)
     assert pages(site) == pages(full)
+
+
+def test_the_helper_process_renders_ahead_and_changes_nothing(
+    tmp_path: Path, quiet: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cold build of 60 articles forks a helper (two or more CPUs); same site as without."""
+    root = make_archive(tmp_path / "repo")
+    for number in range(60):
+        slug = f"copy-{number:02d}"
+        (root / "docs" / "articles" / f"{slug}.md").write_text(ARTICLE, encoding="utf-8")
+        (root / "annotations" / f"{slug}.yml").write_text(
+            ANNOTATIONS.replace("article: test-article", f"article: {slug}"), encoding="utf-8"
+        )
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.annotary"):
+        run_build(root, tmp_path / "helped", dirty=False)
+    ahead = [r.getMessage() for r in caplog.records if "rendered" in r.getMessage()]
+    if _cpus() >= 2:
+        assert len(ahead) == 1, ahead
+        assert int(ahead[0].split("rendered ")[1].split()[0]) > 0, ahead
+    else:
+        assert ahead == []
+    run_build(root, tmp_path / "alone", dirty=False, cache=False)
+    assert pages(tmp_path / "helped") == pages(tmp_path / "alone")

@@ -532,7 +532,9 @@ class _Helper:
         progress: Any,
         halt: Any,
         order: dict[str, int],
+        done: Any,
     ) -> None:
+        self.done = done
         self.process = process
         self.progress = progress
         self.halt = halt
@@ -553,10 +555,14 @@ class _Helper:
         except ValueError:
             return None
         progress = context.Value("q", -1, lock=False)
+        done = context.Value("q", 0, lock=False)
         halt = context.Event()
 
         def stop(number: int) -> bool:
-            return halt.is_set() or number <= progress.value
+            if halt.is_set() or number <= progress.value:
+                return True
+            done.value += 1  # the helper is about to render this one
+            return False
 
         def work() -> None:
             with contextlib.suppress(KeyboardInterrupt):
@@ -567,7 +573,7 @@ class _Helper:
         process = context.Process(target=work, name="annotary-helper", daemon=True)
         process.start()
         order = {job[1].path: job[0] for job in jobs}
-        return cls(process, progress, halt, order)
+        return cls(process, progress, halt, order, done)
 
     def reached(self, src_uri: str) -> None:
         """The build is at this article: the helper stops before it."""
@@ -581,6 +587,7 @@ class _Helper:
         if self.process.is_alive():
             self.process.terminate()
             self.process.join()
+        log.info(f"annotary: a second process rendered {self.done.value} article page(s) ahead")
 
 
 def _write_text(path: Path, text: str) -> None:
