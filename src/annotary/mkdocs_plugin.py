@@ -192,7 +192,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         for name in ASSET_FILES:
             content = (assets / name).read_text(encoding="utf-8")
             files.append(File.generated(config, f"{ASSETS_URI}/{name}", content=content))
-        self.plan = plan_pages(archive)
+        if not (self.dirty and self.plan and self._listings_unchanged()):
+            self.plan = plan_pages(archive)  # else the same pages as the last rebuild
         for path, planned in self.plan.items():
             if files.get_file_from_path(path) is None:
                 files.append(
@@ -468,23 +469,14 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         path = Path(config.site_dir) / w3c.archive_collection_path()
         path.write_text(text, encoding="utf-8")
 
-    def _mark_unchanged(self, files: Files) -> None:
-        """In a dirty rebuild, tell MkDocs which pages the last edit leaves as they were.
-
-        MkDocs rebuilds an article page only when its Markdown is newer than the
-        page, and every generated page always. An annotation edit changes
-        neither the article's Markdown nor the number of generated pages, so the
-        plugin says what changed: the articles whose annotations differ from the
-        last build, the listing pages that show them, and the home list.
-        """
+    def _edited(self) -> tuple[set[str], set[str]] | None:
+        """Since the last build of this server: the slugs whose files changed, and those
+        of them whose listings changed; ``None`` if unknown or the sources changed."""
         assert self.loaded is not None
-        if self.previous is None:
-            return
-        archive, previous = self.loaded.archive, self.previous
-        if archive.sources != previous.sources:  # every page may name a source
-            for file in files:
-                _set_modified(file, True)
-            return
+        previous = self.previous
+        archive = self.loaded.archive
+        if previous is None or archive.sources != previous.sources:
+            return None
         changed = {
             slug
             for slug in set(archive.annotation_files) | set(previous.annotation_files)
@@ -499,6 +491,31 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             if _differs(archive.articles.get(slug), previous.articles.get(slug))
             or _listing_view(archive, slug) != _listing_view(previous, slug)
         }
+        return changed, listed
+
+    def _listings_unchanged(self) -> bool:
+        edited = self._edited()
+        return edited is not None and not edited[1]
+
+    def _mark_unchanged(self, files: Files) -> None:
+        """In a dirty rebuild, tell MkDocs which pages the last edit leaves as they were.
+
+        MkDocs rebuilds an article page only when its Markdown is newer than the
+        page, and every generated page always. An annotation edit changes
+        neither the article's Markdown nor the number of generated pages, so the
+        plugin says what changed: the articles whose annotations differ from the
+        last build, the listing pages that show them, and the home list.
+        """
+        assert self.loaded is not None
+        if self.previous is None:
+            return
+        archive, previous = self.loaded.archive, self.previous
+        edited = self._edited()
+        if edited is None:  # the sources changed: every page may name one
+            for file in files:
+                _set_modified(file, True)
+            return
+        changed, listed = edited
         series = _series_of(previous, listed) | _series_of(archive, listed)
         indexes = {"index.md", SOURCES_INDEX, CLAIMS_PAGE, TAGS_INDEX}
         for file in files:
