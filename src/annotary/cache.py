@@ -221,19 +221,12 @@ class Cache:
         return value
 
     def _read(self, path: Path, key: str) -> Any:
+        data = self._read_bytes(path, key)
+        if data is None:
+            return None
         try:
-            header_line, _, data = path.read_bytes().partition(b"\n")
-            header = json.loads(header_line)
-            if (
-                not isinstance(header, dict)
-                or header.get("format") != CACHE_FORMAT
-                or header.get("key") != key
-                or not isinstance(header.get("mac"), str)
-                or not hmac.compare_digest(header["mac"], self._mac(key, data))
-            ):
-                return None
             return json.loads(data)
-        except (OSError, ValueError):  # missing, unreadable, not JSON, not UTF-8
+        except ValueError:  # not JSON, not UTF-8
             return None
 
     def put(self, namespace: str, key: str, value: Any) -> None:
