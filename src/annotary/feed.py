@@ -145,8 +145,7 @@ def article_summary(checked: CheckedArchive, article: Article) -> str:
     if meta.published is not None:
         parts.append(f"published {meta.published.isoformat()}")
     parts.append(f"captured {meta.captured.isoformat()}")
-    annotation_file = checked.archive.annotation_files.get(article.slug)
-    annotations = annotation_file.annotations if annotation_file else ()
+    annotations = checked.archive.annotations_of(article.slug)
     types = Counter(a.type for a in annotations)
     statuses = Counter(a.status for a in annotations if a.type == "claim" and a.status)
     claims = _plural(types["claim"], "claim")

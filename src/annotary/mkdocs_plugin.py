@@ -254,21 +254,12 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         article = archive.articles[slug]
         if self.helper is not None:
             self.helper.reached(src)
-        annotation_file = archive.annotation_files.get(slug)
-        annotations = annotation_file.annotations if annotation_file else ()
-        settings = PageSettings(
-            page_url=page.url,
-            directory_urls=config.use_directory_urls,
-            canonical_url=page.canonical_url,
-            site_name=config.site_name,
-            site_url=config.site_url,
-        )
         result = build_article_page(
             html,
             article,
-            annotations,
+            archive.annotations_of(slug),
             archive,
-            settings,
+            _page_settings(page.url, page.canonical_url, config),
             cache=self.cache,
             sources_key=self.sources_key,
         )
@@ -376,15 +367,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             slug = article_slug(file.src_uri)
             if slug is None or slug not in archive.articles:
                 continue
-            annotation_file = archive.annotation_files.get(slug)
-            settings = PageSettings(
-                page_url=file.url,
-                directory_urls=config.use_directory_urls,
-                canonical_url=_canonical_url(config.site_url, file.url),
-                site_name=config.site_name,
-                site_url=config.site_url,
-            )
-            annotations = annotation_file.annotations if annotation_file else ()
+            settings = _page_settings(file.url, _canonical_url(config.site_url, file.url), config)
+            annotations = archive.annotations_of(slug)
             jobs.append((number, archive.articles[slug], annotations, settings))
         self.helper = _Helper.start(jobs, archive, self.markdown_config, self.cache)
 
@@ -401,10 +385,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         archive = self.loaded.archive
         by_slug: dict[str, tuple[Passage, ...]] = {}
         for slug, article in archive.articles.items():
-            annotation_file = archive.annotation_files.get(slug)
-            annotations = {
-                a.id: a for a in (annotation_file.annotations if annotation_file else ())
-            }
+            annotations = {a.id: a for a in archive.annotations_of(slug)}
             result = self.results.get(slug)
             if result is None:
                 by_slug[slug] = tuple(
@@ -619,6 +600,16 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _page_settings(url: str, canonical_url: str | None, config: MkDocsConfig) -> PageSettings:
+    return PageSettings(
+        page_url=url,
+        directory_urls=config.use_directory_urls,
+        canonical_url=canonical_url,
+        site_name=config.site_name,
+        site_url=config.site_url,
+    )
+
+
 def _canonical_url(site_url: str | None, url: str) -> str | None:
     """What MkDocs makes ``page.canonical_url`` (``Page._set_canonical_url``)."""
     if not site_url:
@@ -648,10 +639,9 @@ def _differs(new: object, old: object) -> bool:
 
 def _listing_view(archive: Archive, slug: str) -> tuple[tuple[object, ...], ...]:
     """What the listing pages and the home list show of an article's annotations."""
-    annotation_file = archive.annotation_files.get(slug)
     return tuple(
         (a.id, a.type, a.quote, a.prefix, a.suffix, a.status, a.tags, a.source_ids)
-        for a in (annotation_file.annotations if annotation_file else ())
+        for a in archive.annotations_of(slug)
     )
 
 
@@ -661,8 +651,7 @@ def _series_of(archive: Archive, slugs: set[str]) -> set[str]:
     ``<series>/…``; an added or removed entry shifts every later page of it."""
     series: set[str] = set()
     for slug in slugs:
-        annotation_file = archive.annotation_files.get(slug)
-        for annotation in annotation_file.annotations if annotation_file else ():
+        for annotation in archive.annotations_of(slug):
             series.update(f"sources/{i}" for i in annotation.source_ids)
             series.update(f"tags/{tag_page_name(t)}" for t in annotation.tags)
             if annotation.status:

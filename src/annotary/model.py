@@ -133,3 +133,8 @@ class Archive:
     articles: dict[str, Article] = field(default_factory=dict)
     annotation_files: dict[str, AnnotationFile] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
+
+    def annotations_of(self, slug: str) -> tuple[Annotation, ...]:
+        """The article's annotations; none when it has no annotation file."""
+        annotation_file = self.annotation_files.get(slug)
+        return annotation_file.annotations if annotation_file else ()

@@ -265,8 +265,7 @@ def passages_of(
 
 
 def _annotations(archive: Archive, slug: str) -> tuple[Annotation, ...]:
-    annotation_file = archive.annotation_files.get(slug)
-    return annotation_file.annotations if annotation_file else ()
+    return archive.annotations_of(slug)
 
 
 def article_passages(checked: CheckedArchive, article: Article) -> tuple[Passage, ...]:

@@ -65,11 +65,10 @@ if TYPE_CHECKING:
     from .cache import Cache
 
 
-@dataclass
-class CheckedArchive:
-    archive: Archive
-    placed: dict[str, PlacedArticle] = field(default_factory=dict)
-    problems: list[Diagnostic] = field(default_factory=list)
+class _Problems:
+    """``errors`` and ``warnings`` of a result that holds ``problems``."""
+
+    problems: list[Diagnostic]
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -81,21 +80,20 @@ class CheckedArchive:
 
 
 @dataclass
-class LintReport:
+class CheckedArchive(_Problems):
+    archive: Archive
+    placed: dict[str, PlacedArticle] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class LintReport(_Problems):
     """What ``annotary lint`` prints: every problem of the archive, and what was checked."""
 
     problems: list[Diagnostic]
     articles: int
     annotations: int
     sources: int
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [p for p in self.problems if not p.is_error]
 
 
 def place_article_annotations(
