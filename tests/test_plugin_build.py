@@ -10,15 +10,17 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
 
 from annotary.mkdocs_plugin import _cpus
 from conftest import ANNOTATIONS, ARTICLE, REPO
@@ -189,3 +191,141 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
         assert ahead == []
     run_build(root, tmp_path / "alone", dirty=False, cache=False)
     assert pages(tmp_path / "helped") == pages(tmp_path / "alone")
+
+
+class Server:
+    """What the plugin's ``on_serve`` uses of MkDocs' live-reload server."""
+
+    def __init__(self, rebuild: Callable[[], None]) -> None:
+        self.builder = rebuild
+
+
+def serve(root: Path, site: Path) -> tuple[Server, list[str]]:
+    """A first ``mkdocs serve --dirty`` build, and the server's builder after the plugin
+    wrapped it; the list records each time MkDocs' own rebuild runs."""
+    rebuilds: list[str] = []
+
+    def rebuild() -> None:
+        rebuilds.append("rebuild")
+        run_build(root, site, dirty=True)
+
+    os.environ["ANNOTARY_CACHE"] = "true"
+    try:
+        config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+        config.plugins.on_startup(command="serve", dirty=True)
+        build(config, serve_url=SERVE_URL, dirty=True)
+        server = config.plugins.on_serve(Server(rebuild), config=config, builder=rebuild)
+    finally:
+        del os.environ["ANNOTARY_CACHE"]
+    return server, rebuilds
+
+
+def test_a_note_edit_under_serve_rewrites_the_article_page_in_place(
+    tmp_path: Path, quiet: None
+) -> None:
+    root = make_archive(tmp_path / "repo")
+    site = tmp_path / "served"
+    server, rebuilds = serve(root, site)
+    before = mtimes(site)
+    path = root / "annotations" / "test-article.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("    status: unverified\n", f"    status: unverified\n    note: {TOKEN}\n", 1),
+        encoding="utf-8",
+    )
+    server.builder()
+    assert rebuilds == []  # MkDocs did not walk the site
+    after = mtimes(site)
+    assert {n for n in after if after[n] != before.get(n)} == {"articles/test-article/index.html"}
+    assert TOKEN in (site / "articles/test-article/index.html").read_text(encoding="utf-8")
+    full = tmp_path / "full"
+    run_build(root, full, dirty=False, cache=False)
+    assert pages(site) == pages(full)
+    export = json.loads((site / "articles/test-article/annotations.jsonld").read_text("utf-8"))
+    assert TOKEN in json.dumps(export)
+
+
+def test_a_verdict_edit_under_serve_rewrites_its_listings_in_place(
+    tmp_path: Path, quiet: None
+) -> None:
+    root = make_archive(tmp_path / "repo")
+    site = tmp_path / "served"
+    server, rebuilds = serve(root, site)
+    before = mtimes(site)
+    edit(root)
+    server.builder()
+    assert rebuilds == []
+    after = mtimes(site)
+    rewritten = {n for n in after if after[n] != before.get(n)}
+    assert {
+        "articles/test-article/index.html",
+        "index.html",
+        "sources/western-officials/index.html",
+        "claims/index.html",
+        "claims/disputed/index.html",
+    } <= rewritten
+    assert "articles/north-korean-troops-kursk/index.html" not in rewritten
+    assert "sources/hamish-de-bretton-gordon/index.html" not in rewritten
+    full = tmp_path / "full"
+    run_build(root, full, dirty=False, cache=False)
+    assert pages(site) == pages(full)
+
+    # a second edit, back to the first verdict, is shown in place as well
+    edit_back = (root / "annotations" / "test-article.yml").read_text(encoding="utf-8")
+    (root / "annotations" / "test-article.yml").write_text(
+        edit_back.replace("status: disputed", "status: supported", 1), encoding="utf-8"
+    )
+    server.builder()
+    assert rebuilds == []
+    run_build(root, full, dirty=False, cache=False)
+    assert pages(site) == pages(full)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["article text", "config", "new annotation file", "error", "sources"],
+)
+def test_under_serve_other_edits_get_the_full_rebuild(
+    tmp_path: Path, quiet: None, change: str
+) -> None:
+    root = make_archive(tmp_path / "repo")
+    site = tmp_path / "served"
+    server, rebuilds = serve(root, site)
+    annotations = root / "annotations" / "test-article.yml"
+    if change == "article text":
+        article = root / "docs" / "articles" / "test-article.md"
+        article.write_text(article.read_text("utf-8") + f"\n{TOKEN}\n", encoding="utf-8")
+    elif change == "config":
+        config = root / "mkdocs.yml"
+        config.write_text(
+            config.read_text("utf-8").replace("site_name: Annotary", f"site_name: {TOKEN}", 1),
+            encoding="utf-8",
+        )
+    elif change == "new annotation file":
+        (root / "docs" / "articles" / "second.md").write_text(ARTICLE, encoding="utf-8")
+        (root / "annotations" / "second.yml").write_text(
+            ANNOTATIONS.replace("article: test-article", "article: second"), encoding="utf-8"
+        )
+    elif change == "error":
+        annotations.write_text(
+            annotations.read_text("utf-8").replace("status: unverified", "status: maybe", 1),
+            encoding="utf-8",
+        )
+    else:
+        sources = root / "annotations" / "sources.yml"
+        sources.write_text(
+            sources.read_text("utf-8").replace("name: BBC News", f"name: {TOKEN}", 1),
+            encoding="utf-8",
+        )
+    if change == "error":
+        with pytest.raises(Abort):  # what MkDocs makes of the plugin's error
+            server.builder()
+        assert rebuilds == ["rebuild"]
+        return
+    server.builder()
+    assert rebuilds == ["rebuild"]
+    if change == "config":  # MkDocs' dirty rebuild decides what a config edit redoes
+        return
+    full = tmp_path / "full"
+    run_build(root, full, dirty=False, cache=False)
+    assert pages(site) == pages(full)
