@@ -119,13 +119,20 @@ def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(tmp_path: Path, q
     warm = tmp_path / "warm"
     run_build(root, warm, dirty=False)
     assert pages(warm) == pages(tmp_path / "cold")
+    assert search_index(warm) == search_index(tmp_path / "cold")
 
     edit(root)
     run_build(root, warm, dirty=False)
     assert TOKEN in (warm / "articles/test-article/index.html").read_text(encoding="utf-8")
+    assert TOKEN in json.dumps(search_index(warm))  # the note is found by search
     uncached = tmp_path / "uncached"
     run_build(root, uncached, dirty=False, cache=False)
     assert pages(warm) == pages(uncached)
+    assert search_index(warm) == search_index(uncached)
+
+
+def search_index(site: Path) -> object:
+    return json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
 
 
 def test_without_the_cache_nothing_is_written_to_the_repo(tmp_path: Path, quiet: None) -> None:
@@ -329,3 +336,57 @@ def test_under_serve_other_edits_get_the_full_rebuild(
     full = tmp_path / "full"
     run_build(root, full, dirty=False, cache=False)
     assert pages(site) == pages(full)
+
+
+def test_a_warm_build_renders_no_article_markdown_yet_warns_and_links_the_same(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """MkDocs' rendering of an article comes back from the cache with its table of
+    contents, anchors and warnings; a link's target going away is seen."""
+    root = make_archive(tmp_path / "repo")
+    article = root / "docs" / "articles" / "test-article.md"
+    article.write_text(
+        article.read_text("utf-8")
+        + "\n## Further reading\n\nSee [the other article](north-korean-troops-kursk.md#top)"
+        " and [a lost page](../lost.md).\n",
+        encoding="utf-8",
+    )
+
+    def built(site: str, *, fails: bool) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mkdocs"):
+            if fails:  # mkdocs.yml is strict: the broken link stops every build
+                with pytest.raises(Abort):
+                    run_build(root, tmp_path / site, dirty=False)
+            else:
+                run_build(root, tmp_path / site, dirty=False)
+        return [
+            f"{r.levelname}: {r.getMessage()}"
+            for r in caplog.records
+            if r.levelno >= logging.INFO and "test-article.md" in r.getMessage()
+        ]
+
+    cold = built("cold", fails=True)
+    assert any("lost.md" in m for m in cold), cold
+    assert any("#top" in m for m in cold), cold  # no such anchor in the other article
+    entries = list((root / ".cache" / "annotary" / "markdown-render").rglob("*.json"))
+    assert len(entries) == 2  # one per article
+    stamps = {p: p.stat().st_mtime_ns for p in entries}
+    assert built("warm", fails=True) == cold
+    assert {p: p.stat().st_mtime_ns for p in entries} == stamps  # read, not rendered again
+
+    # the file the link named appears: that article renders again, without the warning
+    (root / "docs" / "lost.md").write_text("# Found\n", encoding="utf-8")
+    found = built("found", fails=False)
+    assert not any("lost.md" in m for m in found), found
+    assert any("#top" in m for m in found), found
+    entries = list((root / ".cache" / "annotary" / "markdown-render").rglob("*.json"))
+    stamps = {p: p.stat().st_mtime_ns for p in entries}
+    assert built("warm", fails=False) == found
+    assert {p: p.stat().st_mtime_ns for p in entries} == stamps
+    assert pages(tmp_path / "warm") == pages(tmp_path / "found")
+    page = (tmp_path / "warm" / "articles/test-article/index.html").read_text("utf-8")
+    assert 'href="#further-reading"' in page  # the table of contents came back
+    uncached = tmp_path / "uncached"
+    run_build(root, uncached, dirty=False, cache=False)
+    assert pages(tmp_path / "found") == pages(uncached)

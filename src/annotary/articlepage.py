@@ -148,10 +148,11 @@ def build_article_page(
 def prepare_pages(
     jobs: Sequence[tuple[int, Article, Sequence[Annotation], PageSettings]],
     archive: Archive,
-    render: Callable[[str], str],
+    render: Callable[[Article], str],
     cache: Cache,
     *,
     stop: Callable[[int], bool],
+    cleaned: bool = False,
 ) -> None:
     """Put the pages of ``jobs`` into the cache, in the order given, until ``stop(number)``.
 
@@ -166,14 +167,14 @@ def prepare_pages(
         if stop(number):
             return
         build_article_page(
-            render(article.body),
+            render(article),
             article,
             article_annotations,
             archive,
             settings,
             cache=cache,
             sources_key=sources_key,
-            cleaned=True,
+            cleaned=cleaned,
         )
 
 

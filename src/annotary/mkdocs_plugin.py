@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import json
 import logging
 import multiprocessing
@@ -33,6 +34,7 @@ import multiprocessing.process
 import os
 import re
 import zlib
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from html import escape
@@ -46,6 +48,7 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, InclusionLevel
+from mkdocs.structure.pages import Page
 
 from . import w3c
 from .archive import LoadMemo, LoadResult, archive_fingerprint, load_archive
@@ -60,6 +63,7 @@ from .articlepage import (
 from .cache import Cache
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
 from .markup import MarkdownConfig
+from .mkdocs_render import quiet_loggers, remember_render, remember_search, render_context
 from .pages import (
     CLAIMS_PAGE,
     HOME_MARKER,
@@ -80,7 +84,6 @@ if TYPE_CHECKING:
     from mkdocs.livereload import LiveReloadServer
     from mkdocs.structure.files import Files
     from mkdocs.structure.nav import Navigation
-    from mkdocs.structure.pages import Page
     from mkdocs.utils.templates import TemplateContext
 
     from .model import Annotation, Archive, Article
@@ -135,6 +138,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.writer: ThreadPoolExecutor | None = None
         self.writes: list[Future[None]] = []
         self.markdown_config = MarkdownConfig(())
+        #: What every article's Markdown rendering depends on (see :mod:`.mkdocs_render`).
+        self.render_context: tuple[str, str] | None = None
         self.changed: set[str] | None = None
         self.previous: Archive | None = None
         self.root: Path | None = None
@@ -195,6 +200,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             found = w3c.git_provenance_all(root, [f"annotations/{s}.yml" for s in slugs])
             self.provenance = {s: p for s in slugs if (p := found.get(f"annotations/{s}.yml"))}
         self.content, self.head, self.passages = {}, {}, None
+        self.render_context = None
         for name in ASSET_FILES:
             uri = f"{ASSETS_URI}/{name}"
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
@@ -238,6 +244,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             self._mark_unchanged(files)
         else:
             self._start_helper(files, config)
+        if self.cache is not None and self.cache.enabled:
+            remember_search(config.plugins, self.cache, self._is_article)
         return files
 
     # --- each page ------------------------------------------------------------------------
@@ -254,6 +262,12 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             page.meta["title"] = escape(meta.title)
             # Material's search indexes the tags and shows them as HTML
             page.meta["tags"] = [escape(tag) for tag in meta.tags]
+            if self.cache is not None and self.cache.enabled:
+                if self.render_context is None:
+                    self.render_context = render_context(config, files)
+                page.render = functools.partial(  # type: ignore[method-assign]
+                    remember_render, page, self.cache, self.render_context
+                )
         return None
 
     def on_page_content(
@@ -422,7 +436,12 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             settings = _page_settings(file.url, _canonical_url(config.site_url, file.url), config)
             annotations = archive.annotations_of(slug)
             jobs.append((number, archive.articles[slug], annotations, settings))
-        self.helper = _Helper.start(jobs, archive, self.markdown_config, self.cache)
+        # the helper's renderings are found when the build's files are the same (the
+        # usual case); the build computes its own context once every plugin added its files
+        self.render_context = render_context(config, files)
+        render = functools.partial(_render, files, config)
+        self.helper = _Helper.start(jobs, archive, render, self.cache)
+        self.render_context = None
 
     def _stop_helper(self) -> None:
         if self.helper is not None:
@@ -517,6 +536,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if config.site_url:
             home += "\n" + feed_link_html(FEED_PATH)
         return base.replace(_HOME_SLOT, home, 1)
+
+    def _is_article(self, page: Page) -> bool:
+        slug = article_slug(page.file.src_uri)
+        return self.loaded is not None and slug is not None and slug in self.loaded.archive.articles
 
     def _kept_in_place(self, src: str) -> bool:
         """The pages an annotation edit can change: articles, listings and home."""
@@ -690,7 +713,7 @@ class _Helper:
         cls,
         jobs: list[tuple[int, Article, tuple[Annotation, ...], PageSettings]],
         archive: Archive,
-        markdown_config: MarkdownConfig,
+        render: Callable[[Article], str],
         cache: Cache,
     ) -> _Helper | None:
         if len(jobs) < HELPER_MIN_ARTICLES or _cpus() < 2:
@@ -710,10 +733,9 @@ class _Helper:
             return False
 
         def work() -> None:
+            quiet_loggers()
             with contextlib.suppress(KeyboardInterrupt):
-                prepare_pages(
-                    list(reversed(jobs)), archive, markdown_config.render, cache, stop=stop
-                )
+                prepare_pages(list(reversed(jobs)), archive, render, cache, stop=stop)
 
         process = context.Process(target=work, name="annotary-helper", daemon=True)
         process.start()
@@ -733,6 +755,23 @@ class _Helper:
             self.process.terminate()
             self.process.join()
         log.info(f"annotary: a second process rendered {self.done.value} article page(s) ahead")
+
+
+def _render(files: Files, config: MkDocsConfig, article: Article) -> str:
+    """An article's HTML as MkDocs renders it in a build, events included: the plugin's
+    ``on_page_markdown`` makes the rendering go into the cache for the build to find."""
+    file = files.get_file_from_path(PurePosixPath(article.path).relative_to("docs").as_posix())
+    if file is None:
+        return ""
+    page = Page(None, file, config)
+    page = config.plugins.on_pre_page(page, config=config, files=files)
+    page.read_source(config)
+    assert page.markdown is not None
+    page.markdown = config.plugins.on_page_markdown(
+        page.markdown, page=page, config=config, files=files
+    )
+    page.render(config, files)
+    return page.content or ""
 
 
 def _write_text(path: Path, text: str) -> None:
