@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import gc
 import json
 import logging
 import multiprocessing
@@ -57,6 +58,7 @@ from .articlepage import (
     PageSettings,
     PassageRecord,
     build_article_page,
+    inputs_fingerprint,
     prepare_pages,
     sources_fingerprint,
 )
@@ -86,7 +88,7 @@ if TYPE_CHECKING:
     from mkdocs.structure.nav import Navigation
     from mkdocs.utils.templates import TemplateContext
 
-    from .model import Annotation, Archive, Article
+    from .model import Annotation, AnnotationFile, Archive, Article
 
 log = logging.getLogger("mkdocs.plugins.annotary")
 NOT_IN_NAV = InclusionLevel.NOT_IN_NAV
@@ -144,6 +146,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.previous: Archive | None = None
         self.root: Path | None = None
         self.load_memo: LoadMemo = {}
+        #: Each article's :func:`inputs_fingerprint`, with the model objects it is of.
+        self.inputs: dict[str, _Inputs] = {}
         # What ``./scripts/serve`` keeps to update pages in place (see ``on_serve``):
         #: each article's HTML as MkDocs rendered it, compressed, and its page settings;
         self.bases: dict[str, tuple[bytes, PageSettings]] = {}
@@ -173,6 +177,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.last_config = config
         cache = Cache.for_root(root) if self.config.cache else None
         loaded = self._load(root, cache)
+        # The model lives as long as the build (the server): the garbage collector need
+        # not scan its million objects again and again; at 10,000 articles a full
+        # collection takes 2 s, and would land in the middle of a preview's update.
+        gc.freeze()
         for problem in loaded.problems:
             (log.error if problem.is_error else log.warning)(problem.format_text())
         if loaded.has_errors:
@@ -294,6 +302,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             _page_settings(page.url, page.canonical_url, config),
             cache=self.cache,
             sources_key=self.sources_key,
+            inputs=self._inputs(slug),
         )
         for problem in result.problems:
             log.warning(problem.format_text())
@@ -415,12 +424,30 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if cache is None:
             return load_archive(root)
         key = cache.key("archive", archive_fingerprint(root))
-        loaded = cache.get_object("archive", key, LoadResult)
-        if loaded is None:
-            loaded = load_archive(root)
-            if not loaded.has_errors:
-                cache.put_object("archive", key, loaded)
+        stored = cache.get_object("archive", key, _StoredArchive)
+        if stored is not None:
+            self.inputs = stored.inputs
+            return stored.loaded
+        loaded = load_archive(root)
+        if not loaded.has_errors:
+            archive = loaded.archive
+            for slug in archive.articles:
+                self._inputs(slug, archive)
+            cache.put_object("archive", key, _StoredArchive(loaded, self.inputs))
         return loaded
+
+    def _inputs(self, slug: str, archive: Archive | None = None) -> str:
+        """The article's :func:`inputs_fingerprint`, computed once per model of its files."""
+        if archive is None:
+            assert self.loaded is not None
+            archive = self.loaded.archive
+        article, file = archive.articles[slug], archive.annotation_files.get(slug)
+        kept = self.inputs.get(slug)
+        if kept is not None and kept.article is article and kept.file is file:
+            return kept.fingerprint
+        fingerprint = inputs_fingerprint(article, archive.annotations_of(slug))
+        self.inputs[slug] = _Inputs(article, file, fingerprint)
+        return fingerprint
 
     def _start_helper(self, files: Files, config: MkDocsConfig) -> None:
         """Render articles ahead in a second process, into the cache (see :class:`_Helper`)."""
@@ -440,7 +467,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         # usual case); the build computes its own context once every plugin added its files
         self.render_context = render_context(config, files)
         render = functools.partial(_render, files, config)
-        self.helper = _Helper.start(jobs, archive, render, self.cache)
+        inputs = {slug: self._inputs(slug) for slug in archive.articles}
+        self.helper = _Helper.start(jobs, archive, render, self.cache, inputs)
         self.render_context = None
 
     def _stop_helper(self) -> None:
@@ -604,6 +632,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                         settings,
                         cache=self.cache,
                         sources_key=self.sources_key,
+                        inputs=self._inputs(slug, archive),
                     ),
                 )
             )
@@ -715,6 +744,7 @@ class _Helper:
         archive: Archive,
         render: Callable[[Article], str],
         cache: Cache,
+        inputs: dict[str, str],
     ) -> _Helper | None:
         if len(jobs) < HELPER_MIN_ARTICLES or _cpus() < 2:
             return None
@@ -735,7 +765,9 @@ class _Helper:
         def work() -> None:
             quiet_loggers()
             with contextlib.suppress(KeyboardInterrupt):
-                prepare_pages(list(reversed(jobs)), archive, render, cache, stop=stop)
+                prepare_pages(
+                    list(reversed(jobs)), archive, render, cache, stop=stop, inputs=inputs
+                )
 
         process = context.Process(target=work, name="annotary-helper", daemon=True)
         process.start()
@@ -802,6 +834,22 @@ def _canonical_url(site_url: str | None, url: str) -> str | None:
         return None
     base = site_url if site_url.endswith("/") else site_url + "/"
     return urljoin(base, url)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    article: Article
+    file: AnnotationFile | None
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class _StoredArchive:
+    """The validated archive as a warm build reads it back, fingerprints included
+    (pickled together, the fingerprints keep pointing at the same objects)."""
+
+    loaded: LoadResult
+    inputs: dict[str, _Inputs]
 
 
 @dataclass(frozen=True)
