@@ -115,7 +115,7 @@ def test_a_dirty_rebuild_redoes_only_what_the_edit_touches(tmp_path: Path, quiet
 def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(tmp_path: Path, quiet: None) -> None:
     root = make_archive(tmp_path / "repo")
     run_build(root, tmp_path / "cold", dirty=False)
-    assert list((root / ".cache" / "annotary" / "article-page").rglob("*.json"))
+    assert list((root / ".cache" / "annotary" / "article-page").rglob("*.pickle"))
     warm = tmp_path / "warm"
     run_build(root, warm, dirty=False)
     assert pages(warm) == pages(tmp_path / "cold")
@@ -198,6 +198,13 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
         assert ahead == []
     run_build(root, tmp_path / "alone", dirty=False, cache=False)
     assert pages(tmp_path / "helped") == pages(tmp_path / "alone")
+
+    # the same files again: every page is in the cache, no helper is started
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.annotary"):
+        run_build(root, tmp_path / "again", dirty=False)
+    assert [r for r in caplog.records if "rendered" in r.getMessage()] == []
+    assert pages(tmp_path / "again") == pages(tmp_path / "alone")
 
 
 class Server:

@@ -299,9 +299,7 @@ def _files(directory: Path, suffix: str) -> list[Path]:
         return []
     with os.scandir(directory) as entries:
         names = [
-            entry.name
-            for entry in entries
-            if _suffix(entry.name) == suffix and not entry.is_dir()
+            entry.name for entry in entries if _suffix(entry.name) == suffix and not entry.is_dir()
         ]
     return [directory / name for name in sorted(names)]
 

@@ -84,7 +84,7 @@ import posixpath
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -454,20 +454,26 @@ def items_json(items: list[dict[str, Any]]) -> str:
 
 
 def _with_items(
-    collection_url: str, label: str, items: Sequence[str], total: int, provenance: Provenance | None
-) -> str:
-    """:func:`dumps` of :func:`_collection` whose items are the JSON lists ``items``, joined."""
+    collection_url: str, label: str, items: Iterable[str], total: int, provenance: Provenance | None
+) -> Iterator[str]:
+    """:func:`dumps` of :func:`_collection` whose items are the JSON lists ``items``, joined,
+    in parts: the archive's collection is tens of MB, written as it is made."""
     if total == 0:
-        return dumps(_collection(collection_url, label, [], provenance))
+        yield dumps(_collection(collection_url, label, [], provenance))
+        return
     document = _collection(collection_url, label, [{}], provenance)
     document["total"] = total
     document["first"]["items"] = [_PLACEHOLDER]
-    text = dumps(document)
-    inner = ",".join(i[1:-1] for i in items if i != "[]")
-    head, found, tail = text.partition(_PLACEHOLDER_JSON)
+    head, found, tail = dumps(document).partition(_PLACEHOLDER_JSON)
     if not found:
         raise AssertionError("w3c: the items placeholder was not written as expected")
-    return f"{head}[{inner}]{tail}"
+    yield head + "["
+    separator = ""
+    for item in items:
+        if item != "[]":
+            yield separator + item[1:-1]
+            separator = ","
+    yield "]" + tail
 
 
 def article_collection_text(
@@ -483,30 +489,34 @@ def article_collection_text(
     root = _site_root(site_url)
     page_url = _as_uri(article_url(root, article.slug, directory_urls=directory_urls))
     label = f"Annotations on “{article.meta.title}” ({article.meta.outlet})"
-    return _with_items(_collection_url_for(page_url), label, [items], total, provenance)
+    return "".join(_with_items(_collection_url_for(page_url), label, [items], total, provenance))
 
 
 def archive_collection_text(
-    items: Mapping[str, tuple[str, int]],
+    items: Mapping[str, str],
+    counts: Mapping[str, int],
     *,
     site_url: str,
     slugs: Sequence[str],
     provenance: Mapping[str, Provenance] | None = None,
     label: str = "Every annotation of the archive",
-) -> str:
-    """:func:`dumps` of :func:`archive_collection`, from each article's (items, count) by slug.
+) -> Iterator[str]:
+    """:func:`dumps` of :func:`archive_collection`, from each article's items and their
+    count by slug, in parts to write one after the other (``"".join`` makes the text).
 
+    ``items`` may make each value when asked (the plugin keeps them compressed).
     ``slugs`` are the articles with an annotation file, whose ``provenance``
     (by slug) makes the archive's.
     """
     root = _site_root(site_url)
-    ordered = [items[slug] for slug in sorted(items)]
+    ordered = sorted(items)
     merged = _merge_provenance([provenance.get(s) for s in slugs]) if provenance else None
+    total = sum(counts[slug] for slug in ordered)
     return _with_items(
         root + archive_collection_path(),
         label,
-        [text for text, _ in ordered],
-        sum(count for _, count in ordered),
+        (items[slug] for slug in ordered),
+        total,
         merged,
     )
 
