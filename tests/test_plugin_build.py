@@ -129,6 +129,12 @@ def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(tmp_path: Path, q
     run_build(root, uncached, dirty=False, cache=False)
     assert pages(warm) == pages(uncached)
     assert search_index(warm) == search_index(uncached)
+    collection = "annotations.jsonld"  # read back from the cache when no item changed
+    assert (warm / collection).read_bytes() == (uncached / collection).read_bytes()
+    assert TOKEN in (warm / collection).read_text(encoding="utf-8")
+    run_build(root, warm, dirty=False)
+    assert list((root / ".cache" / "annotary" / "archive-export").rglob("*.bin"))
+    assert (warm / collection).read_bytes() == (uncached / collection).read_bytes()
 
 
 def search_index(site: Path) -> object:

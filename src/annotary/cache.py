@@ -78,7 +78,7 @@ DEPENDENCIES = ("markdown", "cmarkgfm", "nh3", "rapidfuzz", "pyyaml", "mkdocs", 
 #: Length of the secret that signs this machine's entries.
 SECRET_BYTES = 32
 
-_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.(json|pickle)")
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.(json|pickle|bin)")
 _T = TypeVar("_T")
 _NAMESPACE = re.compile(r"[a-z][a-z0-9-]*")
 
@@ -294,6 +294,22 @@ class Cache:
         if self.enabled:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             self._write(self._path(namespace, key, ".pickle"), key, data)
+
+    def get_bytes(self, namespace: str, key: str) -> bytes | None:
+        """Bytes stored by :meth:`put_bytes` (checked like every entry), or ``None``."""
+        self._used.setdefault(namespace, set()).add(key)
+        data = self._read_bytes(self._path(namespace, key, ".bin"), key) if self.enabled else None
+        if data is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return data
+
+    def put_bytes(self, namespace: str, key: str, data: bytes) -> None:
+        """Store ``data`` as it is (e.g. a whole file) under ``key``; never raises on I/O errors."""
+        self._used.setdefault(namespace, set()).add(key)
+        if self.enabled:
+            self._write(self._path(namespace, key, ".bin"), key, data)
 
     def _read_bytes(self, path: Path, key: str) -> bytes | None:
         try:

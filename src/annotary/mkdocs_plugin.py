@@ -28,6 +28,7 @@ import contextlib
 import datetime
 import functools
 import gc
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -104,6 +105,8 @@ PLACING_CODES = frozenset({"quote-drifted", "quote-not-found", "quote-ambiguous"
 HELPER_MIN_ARTICLES = 50
 #: The cache's record of builds that went to the end (see ``_start_helper``).
 COMPLETE = "complete-build"
+#: The archive-wide W3C collection, as written last (see ``_write_archive_export``).
+ARCHIVE_EXPORT = "archive-export"
 #: Where the home page's article list goes in the rendered page.
 _HOME_SLOT = HOME_MARKER
 #: The listing pages every listed change shows in (their counts).
@@ -546,16 +549,39 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             for slug, kept in self.results.items()
             if slug in archive.articles and kept.w3c is not None
         }
+        slugs = sorted(archive.annotation_files)
+        path = Path(config.site_dir) / w3c.archive_collection_path()
+        cache, key = self.cache, ""
+        if cache is not None:  # the same items, in the same order, make the same file
+            key = cache.key(
+                ARCHIVE_EXPORT,
+                config.site_url,
+                repr(sorted(self.provenance.items())),
+                repr(slugs),
+                *(
+                    f"{slug}:{hashlib.sha256(packed[slug][0]).hexdigest()}"
+                    for slug in sorted(packed)
+                ),
+            )
+            stored = cache.get_bytes(ARCHIVE_EXPORT, key)
+            if stored is not None:
+                path.write_bytes(stored)
+                return
         parts = w3c.archive_collection_text(
             _Unpacked({slug: text for slug, (text, _) in packed.items()}),
             {slug: count for slug, (_, count) in packed.items()},
             site_url=config.site_url,
-            slugs=sorted(archive.annotation_files),
+            slugs=slugs,
             provenance=self.provenance,
         )
-        path = Path(config.site_dir) / w3c.archive_collection_path()
-        with path.open("w", encoding="utf-8") as out:  # 37 MB at 1,000 articles: in parts
-            out.writelines(parts)
+        written: list[bytes] = []
+        with path.open("wb") as out:  # 37 MB at 1,000 articles: in parts
+            for part in parts:
+                data = part.encode()
+                out.write(data)
+                written.append(data)
+        if cache is not None:
+            cache.put_bytes(ARCHIVE_EXPORT, key, b"".join(written))
 
     def _edited(self) -> tuple[set[str], set[str]] | None:
         """Since the last build of this server: see :func:`_edits`."""
