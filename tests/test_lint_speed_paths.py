@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from annotary import pipeline
+from annotary.archive import load_archive
 from annotary.cache import CACHE_DIR, Cache
 from annotary.cli import main
 from annotary.markup import MarkdownConfig
@@ -30,6 +31,7 @@ from annotary.pipeline import (
     WorkerError,
     check_archive,
     lint_archive,
+    load_archive_in_workers,
     parse_jobs,
     resolve_jobs,
 )
@@ -252,6 +254,18 @@ def test_check_archive_in_workers_keeps_everything(messy: Path, spy: list[int]) 
         len(f.annotations) for f in serial.archive.annotation_files.values()
     )
     assert report.sources == len(serial.archive.sources)
+
+
+def test_the_site_build_loads_the_archive_in_workers_the_same(messy: Path, spy: list[int]) -> None:
+    """What the plugin uses for a build without a cached archive (errors included)."""
+    serial = load_archive(messy)
+    parallel = load_archive_in_workers(messy, jobs=2)
+    assert spy == [2]
+    assert parallel == serial
+    assert list(parallel.archive.articles) == list(serial.archive.articles)
+    assert any(p.is_error for p in serial.problems)
+    assert load_archive_in_workers(messy, jobs=1) == serial
+    assert spy == [2]
 
 
 def test_small_archives_and_single_slugs_are_checked_in_this_process(

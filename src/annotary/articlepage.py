@@ -168,6 +168,7 @@ def prepare_pages(
     stop: Callable[[int], bool],
     cleaned: bool = False,
     inputs: Mapping[str, str] | None = None,
+    done: Callable[[Article, ArticlePage], None] | None = None,
 ) -> None:
     """Put the pages of ``jobs`` into the cache, in the order given, until ``stop(number)``.
 
@@ -181,7 +182,7 @@ def prepare_pages(
     for number, article, article_annotations, settings in jobs:
         if stop(number):
             return
-        build_article_page(
+        page = build_article_page(
             render(article),
             article,
             article_annotations,
@@ -192,6 +193,8 @@ def prepare_pages(
             inputs=(inputs or {}).get(article.slug),
             cleaned=cleaned,
         )
+        if done is not None:
+            done(article, page)
 
 
 def _compute(

@@ -36,11 +36,12 @@ import multiprocessing.process
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -78,7 +79,7 @@ from .pages import (
     render_page,
     tag_page_name,
 )
-from .pipeline import CheckedArchive
+from .pipeline import CheckedArchive, load_archive_in_workers
 from .preview import PageShell, Stamp, file_stamps
 
 if TYPE_CHECKING:
@@ -433,13 +434,13 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if self.serving:
             return load_archive(root, self.load_memo)
         if cache is None:
-            return load_archive(root)
+            return load_archive_in_workers(root)
         key = self.archive_key = cache.key("archive", archive_fingerprint(root))
         stored = cache.get_object("archive", key, _StoredArchive)
         if stored is not None:
             self.inputs = stored.inputs
             return stored.loaded
-        loaded = load_archive(root)
+        loaded = load_archive_in_workers(root)
         if not loaded.has_errors:
             archive = loaded.archive
             for slug in archive.articles:
@@ -486,9 +487,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             annotations = archive.annotations_of(slug)
             jobs.append((number, archive.articles[slug], annotations, settings))
         self.render_context = context
-        render = functools.partial(_render, files, config)
         inputs = {slug: self._inputs(slug) for slug in archive.articles}
-        self.helper = _Helper.start(jobs, archive, render, cache, inputs)
+        self.helper = _Helper.start(
+            jobs, archive, _HelperPages(files, config, cache), cache, inputs
+        )
         self.render_context = None
 
     def _stop_helper(self) -> None:
@@ -775,7 +777,7 @@ class _Helper:
         cls,
         jobs: list[tuple[int, Article, tuple[Annotation, ...], PageSettings]],
         archive: Archive,
-        render: Callable[[Article], str],
+        pages: _HelperPages,
         cache: Cache,
         inputs: dict[str, str],
     ) -> _Helper | None:
@@ -799,7 +801,13 @@ class _Helper:
             quiet_loggers()
             with contextlib.suppress(KeyboardInterrupt):
                 prepare_pages(
-                    list(reversed(jobs)), archive, render, cache, stop=stop, inputs=inputs
+                    list(reversed(jobs)),
+                    archive,
+                    pages.render,
+                    cache,
+                    stop=stop,
+                    inputs=inputs,
+                    done=pages.indexed,
                 )
 
         process = context.Process(target=work, name="annotary-helper", daemon=True)
@@ -822,21 +830,48 @@ class _Helper:
         log.info(f"annotary: a second process rendered {self.done.value} article page(s) ahead")
 
 
-def _render(files: Files, config: MkDocsConfig, article: Article) -> str:
-    """An article's HTML as MkDocs renders it in a build, events included: the plugin's
-    ``on_page_markdown`` makes the rendering go into the cache for the build to find."""
-    file = files.get_file_from_path(PurePosixPath(article.path).relative_to("docs").as_posix())
-    if file is None:
-        return ""
-    page = Page(None, file, config)
-    page = config.plugins.on_pre_page(page, config=config, files=files)
-    page.read_source(config)
-    assert page.markdown is not None
-    page.markdown = config.plugins.on_page_markdown(
-        page.markdown, page=page, config=config, files=files
-    )
-    page.render(config, files)
-    return page.content or ""
+class _HelperPages:
+    """What the helper process does with MkDocs for each article it takes: render the
+    page as the build will (the plugin's ``on_page_markdown`` makes the rendering go
+    into the cache), then give the search index the short version, whose entries go
+    into the cache too. The build finds both by their own inputs."""
+
+    def __init__(self, files: Files, config: MkDocsConfig, cache: Cache) -> None:
+        self.files, self.config = files, config
+        self.page: Page | None = None
+        self.index: Any = None
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            if index is not None and isinstance(getattr(index, "config", None), dict):
+                holder = SimpleNamespace(search_index=type(index)(**index.config))
+                remember_search({"search": holder}, cache, lambda page: True)
+                self.index = holder.search_index
+                break
+
+    def render(self, article: Article) -> str:
+        files, config = self.files, self.config
+        path = PurePosixPath(article.path).relative_to("docs").as_posix()
+        file = files.get_file_from_path(path)
+        self.page = None
+        if file is None:
+            return ""
+        page = Page(None, file, config)
+        page = config.plugins.on_pre_page(page, config=config, files=files)
+        page.read_source(config)
+        assert page.markdown is not None
+        page.markdown = config.plugins.on_page_markdown(
+            page.markdown, page=page, config=config, files=files
+        )
+        page.render(config, files)
+        self.page = page
+        return page.content or ""
+
+    def indexed(self, article: Article, result: ArticlePage) -> None:
+        if self.index is None or self.page is None:
+            return
+        self.page.content = result.search_html  # what on_page_content hands on
+        self.index.add_entry_from_context(self.page)
+        self.index.entries.clear()
 
 
 def _write_text(path: Path, text: str) -> None:

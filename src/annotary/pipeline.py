@@ -249,12 +249,14 @@ class _Job:
     only: str | None
     cache: Cache | None
     keep: bool
+    #: False: the files are read and checked, their quotes are not placed.
+    place: bool = True
 
     def run(self, stem: str) -> _StemResult:
         files = load_files(self.plan, stem)
         placed: PlacedArticle | None = None
         problems: list[Diagnostic] = []
-        article = files.article
+        article = files.article if self.place else None
         if article is not None and self.only is not None and article.slug != self.only:
             article = None
         if not self.keep and not (files.annotation_file and files.annotation_file.annotations):
@@ -266,6 +268,26 @@ class _Job:
         if not self.keep:
             files, placed = files.summary(), None
         return _StemResult(files, placed, tuple(problems))
+
+
+def load_archive_in_workers(root: Path, jobs: int | None = None) -> LoadResult:
+    """:func:`~annotary.archive.load_archive`, the files read and checked in forked
+    worker processes (``jobs`` as in :func:`check_archive`): the same result, in about
+    half the time on two cores. Not for a process that runs threads (a fork copies
+    their locks, not the threads); a single job or too few files load in this process.
+    """
+    workers = resolve_jobs(jobs)
+    plan = plan_archive(root)
+    stems = plan.stems
+    if len(stems) < PARALLEL_MIN_FILES or not _fork_available():
+        workers = 1
+    job = _Job(plan, MarkdownConfig(()), None, None, keep=True, place=False)
+    with _paused_gc():
+        if min(workers, len(stems) // CHUNK_FILES) < 2:
+            results = {stem: job.run(stem) for stem in stems}
+        else:
+            results = _run_in_workers(job, stems, min(workers, len(stems) // CHUNK_FILES))
+    return assemble_archive(plan, {stem: r.files for stem, r in results.items()})
 
 
 def _check_files(
