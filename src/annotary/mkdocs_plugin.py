@@ -35,6 +35,7 @@ import multiprocessing
 import multiprocessing.process
 import os
 import re
+import time
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -106,6 +107,9 @@ PLACING_CODES = frozenset({"quote-drifted", "quote-not-found", "quote-ambiguous"
 HELPER_MIN_ARTICLES = 50
 #: The cache's record of builds that went to the end (see ``_start_helper``).
 COMPLETE = "complete-build"
+#: The listing pages' plan, and each one's content (see ``_plan_pages``, ``_listing``).
+LISTING_PLAN = "listing-plan"
+LISTING_PAGE = "listing-page"
 #: The archive-wide W3C collection, as written last (see ``_write_archive_export``).
 ARCHIVE_EXPORT = "archive-export"
 #: Where the home page's article list goes in the rendered page.
@@ -153,6 +157,9 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.load_memo: LoadMemo = {}
         #: Each article's :func:`inputs_fingerprint`, with the model objects it is of.
         self.inputs: dict[str, _Inputs] = {}
+        #: Digests of the model and of every article's passages, once per build.
+        self.archive_digest: str | None = None
+        self.listings_key: str | None = None
         #: The cache key of the archive's files, and of this build's being complete.
         self.archive_key = ""
         self.complete_key: str | None = None
@@ -216,6 +223,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             found = w3c.git_provenance_all(root, [f"annotations/{s}.yml" for s in slugs])
             self.provenance = {s: p for s in slugs if (p := found.get(f"annotations/{s}.yml"))}
         self.content, self.head, self.passages, self.short = {}, {}, None, {}
+        self.archive_digest = self.listings_key = None
         self.render_context = None
         for name in ASSET_FILES:
             uri = f"{ASSETS_URI}/{name}"
@@ -233,7 +241,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             content = (assets / name).read_text(encoding="utf-8")
             files.append(File.generated(config, f"{ASSETS_URI}/{name}", content=content))
         if not (self.dirty and self.plan and self._listings_unchanged()):
-            self.plan = plan_pages(archive)  # else the same pages as the last rebuild
+            self.plan = self._plan_pages()  # else the same pages as the last rebuild
         for path, planned in self.plan.items():
             if files.get_file_from_path(path) is None:
                 files.append(
@@ -343,12 +351,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             page.content = self.content.pop(src).decode()
         elif page.file.generated_by and src in self.plan:
             self.short[src] = page.content or ""
-            page.content = render_page(
-                src,
-                self.loaded.archive,
-                self._passages(),
-                directory_urls=config.use_directory_urls,
-            )
+            page.content = self._listing(src, config)
             # links to `claims/#false` etc. are checked after this event
             page.present_anchor_ids = (page.present_anchor_ids or set()) | set(
                 _ID_ATTRIBUTE.findall(page.content)
@@ -592,6 +595,56 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return None
         return _edits(self.previous, self.loaded.archive)
 
+    def _digest(self) -> str:
+        """The sources and every article with its annotations (their fingerprints)."""
+        if self.archive_digest is None:
+            assert self.loaded is not None
+            digest = hashlib.sha256(self.sources_key.encode("utf-8", "surrogatepass"))
+            for slug in sorted(self.loaded.archive.articles):
+                digest.update(f"{slug}\0{self._inputs(slug)}\n".encode())
+            self.archive_digest = digest.hexdigest()
+        return self.archive_digest
+
+    def _plan_pages(self) -> dict[str, ListingPage]:
+        """:func:`plan_pages`, from the cache when the model is the same."""
+        assert self.loaded is not None
+        cache = self.cache
+        if cache is None:
+            return plan_pages(self.loaded.archive)
+        key = cache.key(LISTING_PLAN, self._digest())
+        stored = cache.get_object(LISTING_PLAN, key, dict)
+        if stored is not None and all(isinstance(p, ListingPage) for p in stored.values()):
+            return stored
+        plan = plan_pages(self.loaded.archive)
+        cache.put_object(LISTING_PLAN, key, plan)
+        return plan
+
+    def _listing(self, src: str, config: MkDocsConfig) -> str:
+        """:func:`render_page`, from the cache when the model and every article's
+        passages are the same (a listing shows where each passage was placed)."""
+        assert self.loaded is not None
+        cache = self.cache
+        key = ""
+        if cache is not None:
+            if self.listings_key is None:
+                digest = hashlib.sha256(self._digest().encode())
+                digest.update(repr(config.use_directory_urls).encode())
+                for slug in sorted(self.loaded.archive.articles):
+                    kept = self.results.get(slug)
+                    passages = repr(kept.passages) if kept is not None else "-"
+                    digest.update(f"{slug}\0{passages}\n".encode("utf-8", "surrogatepass"))
+                self.listings_key = digest.hexdigest()
+            key = cache.key(LISTING_PAGE, self.listings_key, src)
+            stored = cache.get_bytes(LISTING_PAGE, key)
+            if stored is not None:
+                return stored.decode()
+        content = render_page(
+            src, self.loaded.archive, self._passages(), directory_urls=config.use_directory_urls
+        )
+        if cache is not None:
+            cache.put_bytes(LISTING_PAGE, key, content.encode())
+        return content
+
     def _home_content(self, base: str, config: MkDocsConfig) -> str:
         assert self.loaded is not None
         home = home_list(
@@ -620,6 +673,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         :meth:`_mark_unchanged`); the search index is left as the last full
         build made it.
         """
+        started = time.perf_counter()
         config, root, current = self.last_config, self.root, self.loaded
         if config is None or root is None or current is None or self.stamps is None:
             return False
@@ -704,7 +758,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.previous, self.plan = previous, plan
         log.info(
             f"annotary: updated {len(pages)} article page(s) and "
-            f"{len(listings) + (1 if listed else 0)} listing page(s) in place"
+            f"{len(listings) + (1 if listed else 0)} listing page(s) in place "
+            f"in {time.perf_counter() - started:.2f} s"
         )
         return True
 
