@@ -341,6 +341,19 @@ def test_under_serve_other_edits_get_the_full_rebuild(
         with pytest.raises(Abort):  # what MkDocs makes of the plugin's error
             server.builder()
         assert rebuilds == ["rebuild"]
+        # fixed, with a new note: shown in place, as if the error had never been
+        annotations.write_text(
+            annotations.read_text("utf-8").replace(
+                "status: maybe", f"status: unverified\n    note: {TOKEN}", 1
+            ),
+            encoding="utf-8",
+        )
+        server.builder()
+        assert rebuilds == ["rebuild"]
+        assert TOKEN in (site / "articles/test-article/index.html").read_text(encoding="utf-8")
+        full = tmp_path / "full"
+        run_build(root, full, dirty=False, cache=False)
+        assert pages(site) == pages(full)
         return
     server.builder()
     assert rebuilds == ["rebuild"]
