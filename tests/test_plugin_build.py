@@ -22,6 +22,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
+from annotary import mkdocs_plugin
 from annotary.mkdocs_plugin import _cpus
 from conftest import ANNOTATIONS, ARTICLE, REPO
 
@@ -416,3 +417,16 @@ def test_a_warm_build_renders_no_article_markdown_yet_warns_and_links_the_same(
     uncached = tmp_path / "uncached"
     run_build(root, uncached, dirty=False, cache=False)
     assert pages(tmp_path / "found") == pages(uncached)
+
+
+def test_a_cache_entry_gone_during_the_build_stops_it_with_a_clear_error(
+    tmp_path: Path, quiet: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A page read from the cache is read again when MkDocs writes it; if the entry
+    vanished meanwhile, the build says so instead of writing a wrong page."""
+    root = make_archive(tmp_path / "repo")
+    run_build(root, tmp_path / "cold", dirty=False)
+    monkeypatch.setattr(mkdocs_plugin, "cached_page", lambda cache, key: None)
+    with caplog.at_level(logging.ERROR, logger="mkdocs"), pytest.raises(Abort):
+        run_build(root, tmp_path / "warm", dirty=False)
+    assert any("went missing during the build" in r.getMessage() for r in caplog.records)

@@ -117,6 +117,10 @@ def sources_fingerprint(archive: Archive) -> str:
     return repr(sorted(archive.sources.items()))
 
 
+#: The cache's namespace of finished article pages.
+NAMESPACE = "article-page"
+
+
 def build_article_page(
     html: str,
     article: Article,
@@ -129,7 +133,36 @@ def build_article_page(
     inputs: str | None = None,
     cleaned: bool = False,
 ) -> ArticlePage:
-    """The article page for ``html``, from the cache when nothing it depends on changed.
+    """The article page for ``html``: see :func:`build_article_page_keyed`."""
+    return build_article_page_keyed(
+        html,
+        article,
+        annotations,
+        archive,
+        settings,
+        cache=cache,
+        sources_key=sources_key,
+        inputs=inputs,
+        cleaned=cleaned,
+    )[0]
+
+
+def build_article_page_keyed(
+    html: str,
+    article: Article,
+    annotations: Sequence[Annotation],
+    archive: Archive,
+    settings: PageSettings,
+    *,
+    cache: Cache | None = None,
+    sources_key: str | None = None,
+    inputs: str | None = None,
+    cleaned: bool = False,
+) -> tuple[ArticlePage, str | None]:
+    """The article page for ``html``, from the cache when nothing it depends on changed,
+    and its cache key when it was read from the cache (``None`` when computed now):
+    a caller that needs the page again later may read it back (:func:`cached_page`)
+    instead of holding it.
 
     ``sources_key`` is :func:`sources_fingerprint` of ``archive``, computed once
     per build by the caller (it is the same for every page); ``inputs``, when the
@@ -143,20 +176,26 @@ def build_article_page(
     if not cleaned:
         html = clean_article_html(html)
     if cache is None:
-        return _compute(html, article, annotations, archive, settings, None)
+        return _compute(html, article, annotations, archive, settings, None), None
     parts = page_key(
         html,
         inputs or inputs_fingerprint(article, annotations),
         sources_key or sources_fingerprint(archive),
         settings,
     )
-    key = cache.key("article-page", *parts)
+    key = cache.key(NAMESPACE, *parts)
     # pickled (signed, like every entry): as JSON the page is 140 kB and 0.5 ms to decode
-    page = cache.get_object("article-page", key, ArticlePage)
-    if page is None:
-        page = _compute(html, article, annotations, archive, settings, cache)
-        cache.put_object("article-page", key, page)
-    return page
+    page = cache.get_object(NAMESPACE, key, ArticlePage)
+    if page is not None:
+        return page, key
+    page = _compute(html, article, annotations, archive, settings, cache)
+    cache.put_object(NAMESPACE, key, page)
+    return page, None
+
+
+def cached_page(cache: Cache, key: str) -> ArticlePage | None:
+    """The page :func:`build_article_page_keyed` read under ``key``, read again."""
+    return cache.get_object(NAMESPACE, key, ArticlePage)
 
 
 def prepare_pages(

@@ -60,6 +60,8 @@ from .articlepage import (
     PageSettings,
     PassageRecord,
     build_article_page,
+    build_article_page_keyed,
+    cached_page,
     inputs_fingerprint,
     prepare_pages,
     sources_fingerprint,
@@ -139,7 +141,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         #: Every article's finished page, by slug (kept across dirty rebuilds).
         self.results: dict[str, _Kept] = {}
         #: Full page content waiting for ``on_page_context``, by page source path.
-        self.content: dict[str, bytes] = {}
+        #: Each article page's content until ``on_page_context``: UTF-8, or its cache key.
+        self.content: dict[str, bytes | str] = {}
         #: The short version of the pages being written (what the search index read).
         self.short: dict[str, str] = {}
         self.head: dict[str, str] = {}
@@ -310,7 +313,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         article = archive.articles[slug]
         if self.helper is not None:
             self.helper.reached(src)
-        result = build_article_page(
+        result, key = build_article_page_keyed(
             html,
             article,
             archive.annotations_of(slug),
@@ -329,9 +332,14 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         # MkDocs collected the page's ids before this event: add the highlights' own,
         # so links to `#<annotation-id>` from other pages validate.
         page.present_anchor_ids = (page.present_anchor_ids or set()) | set(result.anchor_ids)
-        self.content[src] = result.content.encode()  # half the memory of a str with a "’"
-        if result.head:
-            self.head[src] = result.head
+        # Wait for on_page_context: a page read from the cache is read again then (0.1 ms;
+        # held, 10,000 pages weigh 0.7 GB); one computed now waits as UTF-8 (half a str).
+        if key is not None:
+            self.content[src] = key
+        else:
+            self.content[src] = result.content.encode()
+            if result.head:
+                self.head[src] = result.head
         if config.site_url and result.w3c_items is not None:
             self._write_article_export(article, result, config)
         if self.dirty:
@@ -348,7 +356,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         src = page.file.src_uri
         if src in self.content:
             self.short[src] = page.content or ""
-            page.content = self.content.pop(src).decode()
+            page.content = self._full_content(src)
         elif page.file.generated_by and src in self.plan:
             self.short[src] = page.content or ""
             page.content = self._listing(src, config)
@@ -594,6 +602,21 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if self.previous is None:
             return None
         return _edits(self.previous, self.loaded.archive)
+
+    def _full_content(self, src: str) -> str:
+        """The article page's content, as ``on_page_content`` left it (see there)."""
+        waiting = self.content.pop(src)
+        if isinstance(waiting, bytes):
+            return waiting.decode()
+        result = cached_page(self.cache, waiting) if self.cache is not None else None
+        if result is None:
+            raise PluginError(
+                f"annotary: the cache entry of {src} went missing during the build "
+                "(is another build of this repo running?); build again"
+            )
+        if result.head:
+            self.head[src] = result.head
+        return result.content
 
     def _digest(self) -> str:
         """The sources and every article with its annotations (their fingerprints)."""
