@@ -54,7 +54,16 @@ from mkdocs.structure.files import File, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from . import w3c
-from .archive import LoadMemo, LoadResult, archive_fingerprint, load_archive
+from .archive import (
+    ANNOTATIONS_DIR,
+    ArchivePlan,
+    LoadMemo,
+    LoadResult,
+    archive_fingerprint,
+    load_archive,
+    plan_archive,
+    reload_annotation_files,
+)
 from .articlepage import (
     ArticlePage,
     PageSettings,
@@ -173,8 +182,11 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.shells: dict[str, PageShell] = {}
         #: the home page's content before the list goes in;
         self.home_base: str | None = None
-        #: the files other than annotations that the last full build started from.
+        #: the files other than annotations that the last full build started from, the
+        #: annotation files as last shown, and the list of files they were read with.
         self.stamps: dict[str, Stamp] | None = None
+        self.annotation_stamps: dict[str, Stamp] | None = None
+        self.archive_plan: ArchivePlan | None = None
         self.last_config: MkDocsConfig | None = None
 
     # --- start of a build -----------------------------------------------------------------
@@ -191,7 +203,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             self.load_memo = {}
             self.bases, self.shells, self.home_base = {}, {}, None
         if self.dirty:  # before anything is read: an edit made during the build shows
-            self.stamps = file_stamps(_watched_paths(config), skip=[root / "annotations"])
+            self.stamps = file_stamps(_watched_paths(config), skip=[root / ANNOTATIONS_DIR])
+            self.annotation_stamps = file_stamps([root / ANNOTATIONS_DIR])
         self.last_config = config
         cache = Cache.for_root(root) if self.config.cache else None
         loaded = self._load(root, cache)
@@ -443,6 +456,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         no error."""
         self.archive_key = ""
         if self.serving:
+            self.archive_plan = plan_archive(root)
             return load_archive(root, self.load_memo)
         if cache is None:
             return load_archive_in_workers(root)
@@ -700,9 +714,13 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         config, root, current = self.last_config, self.root, self.loaded
         if config is None or root is None or current is None or self.stamps is None:
             return False
-        if file_stamps(_watched_paths(config), skip=[root / "annotations"]) != self.stamps:
+        if file_stamps(_watched_paths(config), skip=[root / ANNOTATIONS_DIR]) != self.stamps:
             return False
-        loaded = load_archive(root, self.load_memo)
+        annotations = file_stamps([root / ANNOTATIONS_DIR])
+        stems = _edited_annotation_files(root, annotations, self.annotation_stamps)
+        if stems is None or self.archive_plan is None:
+            return False
+        loaded = reload_annotation_files(self.archive_plan, current.archive, stems)
         previous, archive = current.archive, loaded.archive
         if (
             loaded.has_errors
@@ -778,7 +796,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             self.stamps = None  # the next change rebuilds everything it touches
             self.loaded = current
             raise
-        self.previous, self.plan = previous, plan
+        self.previous, self.plan, self.annotation_stamps = previous, plan, annotations
         log.info(
             f"annotary: updated {len(pages)} article page(s) and "
             f"{len(listings) + (1 if listed else 0)} listing page(s) in place "
@@ -1032,6 +1050,23 @@ def _edits(previous: Archive, archive: Archive) -> tuple[set[str], set[str]] | N
         or _listing_view(archive, slug) != _listing_view(previous, slug)
     }
     return changed, listed
+
+
+def _edited_annotation_files(
+    root: Path, now: dict[str, Stamp], before: dict[str, Stamp] | None
+) -> list[str] | None:
+    """The stems of the annotation files edited since ``before``; ``None`` if a file was
+    added or removed, or anything but an annotation file changed (``sources.yml``)."""
+    if before is None or now.keys() != before.keys():
+        return None
+    folder = root / ANNOTATIONS_DIR
+    stems = []
+    for name in sorted(p for p, stamp in now.items() if stamp != before[p]):
+        path = Path(name)
+        if path.parent != folder or path.suffix != ".yml" or path.stem == "sources":
+            return None
+        stems.append(path.stem)
+    return stems
 
 
 def _watched_paths(config: MkDocsConfig) -> list[Path]:
