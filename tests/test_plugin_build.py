@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -221,7 +222,16 @@ class Server:
         self.builder = rebuild
 
 
-def serve(root: Path, site: Path) -> tuple[Server, list[str]]:
+class LoopServer(Server):
+    """With what MkDocs' server has for another round of its build loop."""
+
+    def __init__(self, rebuild: Callable[[], None]) -> None:
+        super().__init__(rebuild)
+        self._rebuild_cond = threading.Condition()
+        self._want_rebuild = False
+
+
+def serve(root: Path, site: Path, kind: type[Server] = Server) -> tuple[Server, list[str]]:
     """A first ``mkdocs serve --dirty`` build, and the server's builder after the plugin
     wrapped it; the list records each time MkDocs' own rebuild runs."""
     rebuilds: list[str] = []
@@ -235,7 +245,7 @@ def serve(root: Path, site: Path) -> tuple[Server, list[str]]:
         config = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
         config.plugins.on_startup(command="serve", dirty=True)
         build(config, serve_url=SERVE_URL, dirty=True)
-        server = config.plugins.on_serve(Server(rebuild), config=config, builder=rebuild)
+        server = config.plugins.on_serve(kind(rebuild), config=config, builder=rebuild)
     finally:
         del os.environ["ANNOTARY_CACHE"]
     return server, rebuilds
@@ -430,3 +440,55 @@ def test_a_cache_entry_gone_during_the_build_stops_it_with_a_clear_error(
     with caplog.at_level(logging.ERROR, logger="mkdocs"), pytest.raises(Abort):
         run_build(root, tmp_path / "warm", dirty=False)
     assert any("went missing during the build" in r.getMessage() for r in caplog.records)
+
+
+def test_under_serve_the_article_shows_first_and_its_listings_on_the_next_round(
+    tmp_path: Path, quiet: None
+) -> None:
+    """At 10,000 articles the listings of a verdict take seconds: the article does not wait."""
+    root = make_archive(tmp_path / "repo")
+    site = tmp_path / "served"
+    server, rebuilds = serve(root, site, LoopServer)
+    assert isinstance(server, LoopServer)
+    before = mtimes(site)
+    edit(root)
+    server.builder()
+    after = mtimes(site)
+    assert {n for n in after if after[n] != before.get(n)} == {"articles/test-article/index.html"}
+    assert server._want_rebuild  # the plugin asked for the next round
+    server._want_rebuild = False
+    server.builder()
+    assert not server._want_rebuild
+    assert rebuilds == []
+    again = mtimes(site)
+    assert {"claims/index.html", "sources/western-officials/index.html", "index.html"} <= {
+        n for n in again if again[n] != after.get(n)
+    }
+    full = tmp_path / "full"
+    run_build(root, full, dirty=False, cache=False)
+    assert pages(site) == pages(full)
+
+
+def test_under_serve_a_new_listing_page_goes_to_the_full_rebuild_after_the_article(
+    tmp_path: Path, quiet: None
+) -> None:
+    root = make_archive(tmp_path / "repo")
+    site = tmp_path / "served"
+    server, rebuilds = serve(root, site, LoopServer)
+    path = root / "annotations" / "test-article.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "    status: unverified\n", "    status: unverified\n    tags: [zebrafinch]\n", 1
+        ),
+        encoding="utf-8",
+    )
+    server.builder()
+    assert rebuilds == []
+    assert "zebrafinch" in (site / "articles/test-article/index.html").read_text("utf-8")
+    server.builder()  # the new tag needs a page: MkDocs adds it
+    assert rebuilds == ["rebuild"]
+    assert (site / "tags/zebrafinch/index.html").is_file()
+    full = tmp_path / "full"
+    run_build(root, full, dirty=False, cache=False)
+    assert pages(site) == pages(full)

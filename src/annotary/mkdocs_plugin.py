@@ -38,6 +38,7 @@ import re
 import time
 import zlib
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
@@ -188,6 +189,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.annotation_stamps: dict[str, Stamp] | None = None
         self.archive_plan: ArchivePlan | None = None
         self.last_config: MkDocsConfig | None = None
+        #: Listings that edits shown in place changed, not yet rewritten.
+        self.pending: _Pending | None = None
 
     # --- start of a build -----------------------------------------------------------------
 
@@ -222,6 +225,9 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             )
         same_repo = self.root == root
         self.previous = self.loaded.archive if self.loaded is not None and same_repo else None
+        if self.pending is not None and same_repo:  # listings not yet shown: this build does
+            self.previous = self.pending.base
+        self.pending = None
         if not same_repo:
             self.results = {}
         self.root = root
@@ -431,7 +437,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
 
         Even a dirty rebuild walks every page of the site (navigation, URLs, the
         sitemap, the whole search index): 5 s at 10,000 articles. An annotation
-        edit changes only the pages :meth:`_update_in_place` rewrites.
+        edit changes only the pages :meth:`_update_in_place` rewrites: the
+        edited articles first (the browser reloads), then, on a second round
+        the plugin asks the server for, the listings that show them
+        (:meth:`_update_listings`, seconds at 10,000 articles).
         """
         if not self.config.enabled or not self.dirty:
             return None
@@ -439,7 +448,12 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
 
         def build() -> None:
             try:
-                if self._update_in_place():
+                shown = self._update_in_place()
+                if shown is not None and self.pending is None:
+                    return
+                if shown and _request_build(server):
+                    return  # the articles show now; their listings on the next round
+                if shown is not None and self._update_listings():
                     return
             except Exception as error:  # the full rebuild is always right
                 log.warning(f"annotary: updating in place failed ({error!r}); rebuilding")
@@ -699,26 +713,30 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         """The pages an annotation edit can change: articles, listings and home."""
         return src == "index.md" or src in self.plan or article_slug(src) in self.bases
 
-    def _update_in_place(self) -> bool:
-        """Show an edit of annotation files by rewriting only the pages it changes.
+    def _update_in_place(self) -> bool | None:
+        """Show an edit of annotation files by rewriting the edited articles' pages.
 
-        Returns ``False``, having changed nothing, when the edit needs MkDocs: a
+        Returns ``None``, having changed nothing, when the edit needs MkDocs: a
         changed article, page, theme or config file, a source registry edit, an
-        article or annotation file added or removed, a listing page added or
-        removed, an error in the files, or a page this server has not written
-        yet. The pages are those a dirty rebuild would redo (see
+        article or annotation file added or removed, an error in the files, or
+        a page this server has not written yet; ``True`` when it rewrote pages,
+        ``False`` when no annotation file changed. The listings the edit
+        changes are left to :meth:`_update_listings` (``self.pending``). The
+        pages are those a dirty rebuild would redo (see
         :meth:`_mark_unchanged`); the search index is left as the last full
         build made it.
         """
         started = time.perf_counter()
         config, root, current = self.last_config, self.root, self.loaded
         if config is None or root is None or current is None or self.stamps is None:
-            return False
+            return None
         if file_stamps(_watched_paths(config), skip=[root / ANNOTATIONS_DIR]) != self.stamps:
-            return False
+            return None
         annotations = file_stamps([root / ANNOTATIONS_DIR])
         stems = _edited_annotation_files(root, annotations, self.annotation_stamps)
         if stems is None or self.archive_plan is None:
+            return None
+        if not stems:
             return False
         loaded = reload_annotation_files(self.archive_plan, current.archive, stems)
         previous, archive = current.archive, loaded.archive
@@ -727,26 +745,15 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             or set(archive.articles) != set(previous.articles)
             or set(archive.annotation_files) != set(previous.annotation_files)
         ):
-            return False
+            return None
         edited = _edits(previous, archive)
         if edited is None:
-            return False
+            return None
         changed, listed = edited
         if any(
             slug not in self.bases or f"articles/{slug}.md" not in self.shells for slug in changed
         ):
-            return False
-        plan = self.plan
-        if listed:
-            plan = plan_pages(archive)
-            if {p: t.title for p, t in plan.items()} != {p: t.title for p, t in self.plan.items()}:
-                return False
-        series = _series_of(previous, listed) | _series_of(archive, listed)
-        listings = [src for src in plan if listed and (src in _INDEXES or _in_series(src, series))]
-        if any(src not in self.shells for src in listings) or (
-            listed and (self.home_base is None or "index.md" not in self.shells)
-        ):
-            return False
+            return None
 
         # From here on the edit is shown; state changes only once every page is written.
         pages: list[tuple[str, ArticlePage]] = []
@@ -785,21 +792,50 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                 self.shells[f"articles/{slug}.md"].write(result.content, result.head or "")
                 if config.site_url and result.w3c_items is not None:
                     self._write_article_export(archive.articles[slug], result, config)
-            for src in listings:
-                content = render_page(
-                    src, archive, self._passages(), directory_urls=config.use_directory_urls
-                )
-                self.shells[src].write(content)
-            if listed and self.home_base is not None:
-                self.shells["index.md"].write(self._home_content(self.home_base, config))
         except BaseException:
             self.stamps = None  # the next change rebuilds everything it touches
             self.loaded = current
             raise
-        self.previous, self.plan, self.annotation_stamps = previous, plan, annotations
+        self.previous, self.annotation_stamps = previous, annotations
+        if listed:
+            pending = self.pending or _Pending(previous, frozenset())
+            series = _series_of(previous, listed) | _series_of(archive, listed)
+            self.pending = _Pending(pending.base, pending.series | series)
         log.info(
-            f"annotary: updated {len(pages)} article page(s) and "
-            f"{len(listings) + (1 if listed else 0)} listing page(s) in place "
+            f"annotary: updated {len(pages)} article page(s) in place "
+            f"in {time.perf_counter() - started:.2f} s"
+        )
+        return True
+
+    def _update_listings(self) -> bool:
+        """The listing pages and home list the edits shown in place changed, rewritten.
+
+        ``False``, having written nothing, when a listing page would be added or
+        removed (or was never written): MkDocs' rebuild does it then.
+        """
+        started = time.perf_counter()
+        pending, config, loaded = self.pending, self.last_config, self.loaded
+        if pending is None:
+            return True
+        if config is None or loaded is None:
+            return False
+        archive = loaded.archive
+        plan = plan_pages(archive)
+        if {p: t.title for p, t in plan.items()} != {p: t.title for p, t in self.plan.items()}:
+            return False
+        listings = [src for src in plan if src in _INDEXES or _in_series(src, pending.series)]
+        if any(src not in self.shells for src in listings):
+            return False
+        if self.home_base is None or "index.md" not in self.shells:
+            return False
+        passages = self._passages()
+        for src in listings:
+            content = render_page(src, archive, passages, directory_urls=config.use_directory_urls)
+            self.shells[src].write(content)
+        self.shells["index.md"].write(self._home_content(self.home_base, config))
+        self.plan, self.pending = plan, None
+        log.info(
+            f"annotary: updated {len(listings) + 1} listing page(s) in place "
             f"in {time.perf_counter() - started:.2f} s"
         )
         return True
@@ -1001,6 +1037,28 @@ def _canonical_url(site_url: str | None, url: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class _Pending:
+    """Listing pages to rewrite in place: the archive before the first edit they show,
+    and the listing series (see :func:`_series_of`) the edits touched."""
+
+    base: Archive
+    series: frozenset[str]
+
+
+def _request_build(server: Any) -> bool:
+    """Ask MkDocs' live-reload server for another round of its build loop, as a changed
+    file does (it reloads the browsers after each round). ``False`` if this MkDocs
+    has no such loop (then the caller does the work now)."""
+    condition = getattr(server, "_rebuild_cond", None)
+    if condition is None or not hasattr(server, "_want_rebuild"):
+        return False
+    with condition:
+        server._want_rebuild = True
+        condition.notify_all()
+    return True
+
+
+@dataclass(frozen=True)
 class _Inputs:
     article: Article
     file: AnnotationFile | None
@@ -1125,7 +1183,7 @@ def _series_of(archive: Archive, slugs: set[str]) -> set[str]:
     return series
 
 
-def _in_series(path: str, series: set[str]) -> bool:
+def _in_series(path: str, series: AbstractSet[str]) -> bool:
     stem = path.removesuffix(".md")
     return stem in series or stem.rsplit("/", 1)[0] in series
 
