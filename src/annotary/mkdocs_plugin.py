@@ -18,8 +18,14 @@ How a build goes, and why in this order:
    list are written from every article's passages.
 5. ``on_post_build``: the W3C Web Annotation exports.
 
-``mkdocs serve --dirty`` (``./scripts/serve``) rebuilds only the pages an edit
-touches: see :meth:`AnnotaryPlugin.on_files`.
+``mkdocs serve --dirty`` (``./scripts/serve``): an edit of annotation files
+alone rewrites the pages it changes in place, without MkDocs (see
+:meth:`AnnotaryPlugin.on_serve`); any other edit gets MkDocs' dirty rebuild of
+the pages it touches (see :meth:`AnnotaryPlugin._mark_unchanged`).
+
+What a warm build reads back from the cache instead of computing again is in
+:mod:`annotary.mkdocs_render` (MkDocs' Markdown rendering, Material's search
+entries) and :mod:`annotary.articlepage` (finished article pages).
 """
 
 from __future__ import annotations
