@@ -216,10 +216,14 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             self.annotation_stamps = file_stamps([root / ANNOTATIONS_DIR])
         self.last_config = config
         cache = Cache.for_root(root) if self.config.cache else None
+        if self.serving:  # what the last build froze may be garbage now
+            gc.unfreeze()
+            gc.collect()
         loaded = self._load(root, cache)
         # The model lives as long as the build (the server): the garbage collector need
         # not scan its million objects again and again; at 10,000 articles a full
         # collection takes 2 s, and would land in the middle of a preview's update.
+        # A build unfreezes at its end (on_post_build, on_build_error).
         gc.freeze()
         for problem in loaded.problems:
             (log.error if problem.is_error else log.warning)(problem.format_text())
@@ -416,6 +420,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """The whole archive's W3C collection; the cache forgets what this build did not use."""
         self._stop_helper()
+        if not self.serving:
+            gc.unfreeze()
         if not self.config.enabled or self.loaded is None:
             return
         if not config.site_url:
@@ -429,6 +435,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_helper()
+        gc.unfreeze()
 
     def on_shutdown(self) -> None:
         self._stop_helper()
