@@ -653,7 +653,9 @@ def test_a_hostile_build_writes_nothing_outside_site(tmp_path: Path) -> None:
     assert cache, "the cache is on by default"
     entries = [rel for rel, v in cache.items() if v != "dir"]
     assert all(
-        re.fullmatch(r"repo/\.cache/annotary/[a-z-]+/[0-9a-f]{2}/[0-9a-f]{64}\.(json|pickle)", rel)
+        re.fullmatch(
+            r"repo/\.cache/annotary/[a-z-]+/[0-9a-f]{2}/[0-9a-f]{64}\.(json|pickle|bin)", rel
+        )
         for rel in entries
     ), entries
     assert {rel: v for rel, v in after.items() if rel not in cache} == before

@@ -8,6 +8,7 @@ that each annotation file has its article and each source id its registry entry.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import os
@@ -299,9 +300,20 @@ def _files(directory: Path, suffix: str) -> list[Path]:
         return []
     with os.scandir(directory) as entries:
         names = [
-            entry.name for entry in entries if _suffix(entry.name) == suffix and not entry.is_dir()
+            entry.name for entry in entries if _suffix(entry.name) == suffix and not _is_dir(entry)
         ]
     return [directory / name for name in sorted(names)]
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """``Path.is_dir()`` of the entry: a link that loops or leads nowhere is no folder
+    (its reader reports it), as ``pathlib`` has it."""
+    try:
+        return entry.is_dir()
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
 
 
 def _suffix(name: str) -> str:
