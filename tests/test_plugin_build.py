@@ -75,6 +75,16 @@ def edit(root: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def add_note(root: Path) -> None:
+    """A note on the small article's claim: no listing shows it."""
+    path = root / "annotations" / "test-article.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("    status: unverified\n", f"    status: unverified\n    note: {TOKEN}\n", 1),
+        encoding="utf-8",
+    )
+
+
 @pytest.fixture
 def quiet() -> Iterator[None]:
     """MkDocs warns that a dirty build may be inaccurate: that is what is tested here."""
@@ -155,12 +165,7 @@ def test_a_note_edit_rebuilds_the_article_alone(tmp_path: Path, quiet: None) -> 
     site = tmp_path / "served"
     run_build(root, site, dirty=True)
     before = mtimes(site)
-    path = root / "annotations" / "test-article.yml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(
-        text.replace("    status: unverified\n", f"    status: unverified\n    note: {TOKEN}\n", 1),
-        encoding="utf-8",
-    )
+    add_note(root)
     run_build(root, site, dirty=True)
     after = mtimes(site)
     rewritten = {name for name in after if after[name] != before.get(name)}
@@ -258,12 +263,7 @@ def test_a_note_edit_under_serve_rewrites_the_article_page_in_place(
     site = tmp_path / "served"
     server, rebuilds = serve(root, site)
     before = mtimes(site)
-    path = root / "annotations" / "test-article.yml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(
-        text.replace("    status: unverified\n", f"    status: unverified\n    note: {TOKEN}\n", 1),
-        encoding="utf-8",
-    )
+    add_note(root)
     server.builder()
     assert rebuilds == []  # MkDocs did not walk the site
     after = mtimes(site)

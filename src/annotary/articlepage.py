@@ -132,32 +132,6 @@ def build_article_page(
     sources_key: str | None = None,
     inputs: str | None = None,
     cleaned: bool = False,
-) -> ArticlePage:
-    """The article page for ``html``: see :func:`build_article_page_keyed`."""
-    return build_article_page_keyed(
-        html,
-        article,
-        annotations,
-        archive,
-        settings,
-        cache=cache,
-        sources_key=sources_key,
-        inputs=inputs,
-        cleaned=cleaned,
-    )[0]
-
-
-def build_article_page_keyed(
-    html: str,
-    article: Article,
-    annotations: Sequence[Annotation],
-    archive: Archive,
-    settings: PageSettings,
-    *,
-    cache: Cache | None = None,
-    sources_key: str | None = None,
-    inputs: str | None = None,
-    cleaned: bool = False,
 ) -> tuple[ArticlePage, str | None]:
     """The article page for ``html``, from the cache when nothing it depends on changed,
     and its cache key when it was read from the cache (``None`` when computed now):
@@ -194,7 +168,7 @@ def build_article_page_keyed(
 
 
 def cached_page(cache: Cache, key: str) -> ArticlePage | None:
-    """The page :func:`build_article_page_keyed` read under ``key``, read again."""
+    """The page :func:`build_article_page` read under ``key``, read again."""
     return cache.get_object(NAMESPACE, key, ArticlePage)
 
 
@@ -221,7 +195,7 @@ def prepare_pages(
     for number, article, article_annotations, settings in jobs:
         if stop(number):
             return
-        page = build_article_page(
+        page, _ = build_article_page(
             render(article),
             article,
             article_annotations,

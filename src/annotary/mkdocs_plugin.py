@@ -76,7 +76,6 @@ from .articlepage import (
     PageSettings,
     PassageRecord,
     build_article_page,
-    build_article_page_keyed,
     cached_page,
     inputs_fingerprint,
     prepare_pages,
@@ -345,7 +344,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         article = archive.articles[slug]
         if self.helper is not None:
             self.helper.reached(src)
-        result, key = build_article_page_keyed(
+        result, key = build_article_page(
             html,
             article,
             archive.annotations_of(slug),
@@ -790,21 +789,17 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         pages: list[tuple[str, ArticlePage]] = []
         for slug in sorted(changed):
             base, settings = self.bases[slug]
-            pages.append(
-                (
-                    slug,
-                    build_article_page(
-                        zlib.decompress(base).decode(),
-                        archive.articles[slug],
-                        archive.annotations_of(slug),
-                        archive,
-                        settings,
-                        cache=self.cache,
-                        sources_key=self.sources_key,
-                        inputs=self._inputs(slug, archive),
-                    ),
-                )
+            page, _ = build_article_page(
+                zlib.decompress(base).decode(),
+                archive.articles[slug],
+                archive.annotations_of(slug),
+                archive,
+                settings,
+                cache=self.cache,
+                sources_key=self.sources_key,
+                inputs=self._inputs(slug, archive),
             )
+            pages.append((slug, page))
         results = dict(self.results)
         for slug, result in pages:
             items = result.w3c_items
