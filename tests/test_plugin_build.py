@@ -59,6 +59,11 @@ def pages(site: Path) -> dict[str, str]:
     }
 
 
+def rewritten(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    """The pages written since ``before`` (both :func:`mtimes`)."""
+    return {name for name in after if after[name] != before.get(name)}
+
+
 def mtimes(site: Path) -> dict[str, int]:
     return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*.html")}
 
@@ -103,7 +108,7 @@ def test_a_dirty_rebuild_redoes_only_what_the_edit_touches(tmp_path: Path, quiet
     edit(root)
     run_build(root, site, dirty=True)
     after = mtimes(site)
-    rewritten = {name for name in after if after[name] != before.get(name)}
+    written = rewritten(before, after)
 
     assert TOKEN in (site / "articles/test-article/index.html").read_text(encoding="utf-8")
     assert {
@@ -111,10 +116,10 @@ def test_a_dirty_rebuild_redoes_only_what_the_edit_touches(tmp_path: Path, quiet
         "index.html",  # the home list counts the verdicts
         "sources/western-officials/index.html",  # the claim is attributed to them
         "claims/index.html",
-    } <= rewritten
-    assert "articles/north-korean-troops-kursk/index.html" not in rewritten
-    assert "sources/hamish-de-bretton-gordon/index.html" not in rewritten
-    assert len(rewritten) < len(after) / 2, sorted(rewritten)
+    } <= written
+    assert "articles/north-korean-troops-kursk/index.html" not in written
+    assert "sources/hamish-de-bretton-gordon/index.html" not in written
+    assert len(written) < len(after) / 2, sorted(written)
 
     # What was skipped is what a full build writes anyway.
     full = tmp_path / "full"
@@ -168,8 +173,8 @@ def test_a_note_edit_rebuilds_the_article_alone(tmp_path: Path, quiet: None) -> 
     add_note(root)
     run_build(root, site, dirty=True)
     after = mtimes(site)
-    rewritten = {name for name in after if after[name] != before.get(name)}
-    assert rewritten - {"404.html"} == {"articles/test-article/index.html"}  # MkDocs: 404 always
+    written = rewritten(before, after)
+    assert written - {"404.html"} == {"articles/test-article/index.html"}  # MkDocs: 404 always
     full = tmp_path / "full"
     run_build(root, full, dirty=False, cache=False)
     assert pages(site) == pages(full)
@@ -267,7 +272,7 @@ def test_a_note_edit_under_serve_rewrites_the_article_page_in_place(
     server.builder()
     assert rebuilds == []  # MkDocs did not walk the site
     after = mtimes(site)
-    assert {n for n in after if after[n] != before.get(n)} == {"articles/test-article/index.html"}
+    assert rewritten(before, after) == {"articles/test-article/index.html"}
     assert TOKEN in (site / "articles/test-article/index.html").read_text(encoding="utf-8")
     full = tmp_path / "full"
     run_build(root, full, dirty=False, cache=False)
@@ -287,16 +292,16 @@ def test_a_verdict_edit_under_serve_rewrites_its_listings_in_place(
     server.builder()
     assert rebuilds == []
     after = mtimes(site)
-    rewritten = {n for n in after if after[n] != before.get(n)}
+    written = rewritten(before, after)
     assert {
         "articles/test-article/index.html",
         "index.html",
         "sources/western-officials/index.html",
         "claims/index.html",
         "claims/disputed/index.html",
-    } <= rewritten
-    assert "articles/north-korean-troops-kursk/index.html" not in rewritten
-    assert "sources/hamish-de-bretton-gordon/index.html" not in rewritten
+    } <= written
+    assert "articles/north-korean-troops-kursk/index.html" not in written
+    assert "sources/hamish-de-bretton-gordon/index.html" not in written
     full = tmp_path / "full"
     run_build(root, full, dirty=False, cache=False)
     assert pages(site) == pages(full)
@@ -454,16 +459,15 @@ def test_under_serve_the_article_shows_first_and_its_listings_on_the_next_round(
     edit(root)
     server.builder()
     after = mtimes(site)
-    assert {n for n in after if after[n] != before.get(n)} == {"articles/test-article/index.html"}
+    assert rewritten(before, after) == {"articles/test-article/index.html"}
     assert server._want_rebuild  # the plugin asked for the next round
     server._want_rebuild = False
     server.builder()
     assert not server._want_rebuild
     assert rebuilds == []
     again = mtimes(site)
-    assert {"claims/index.html", "sources/western-officials/index.html", "index.html"} <= {
-        n for n in again if again[n] != after.get(n)
-    }
+    listings = {"claims/index.html", "sources/western-officials/index.html", "index.html"}
+    assert listings <= rewritten(after, again)
     full = tmp_path / "full"
     run_build(root, full, dirty=False, cache=False)
     assert pages(site) == pages(full)

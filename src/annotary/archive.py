@@ -322,15 +322,19 @@ def _suffix(name: str) -> str:
     return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
-def load_archive(root: Path, memo: LoadMemo | None = None) -> LoadResult:
+def load_archive(
+    root: Path, memo: LoadMemo | None = None, plan: ArchivePlan | None = None
+) -> LoadResult:
     """Every article, annotation file and source of the repo at ``root``, validated.
 
     ``memo`` (kept by a long-lived caller such as a preview server, empty at
     first) lets a reload read again only the article and annotation files whose
     size, time or inode changed since, when the source registry and the list of
     articles are the same: an edit of one file out of 10,000 costs one file.
+    ``plan``: :func:`plan_archive` of ``root`` when the caller made it just now.
     """
-    plan = plan_archive(root)
+    if plan is None:
+        plan = plan_archive(root)
     if memo is None:
         return assemble_archive(plan, {stem: load_files(plan, stem) for stem in plan.stems})
     context = (repr(sorted(plan.sources.items())), plan.sources_parsed, plan.broken_sources)

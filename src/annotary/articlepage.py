@@ -131,7 +131,6 @@ def build_article_page(
     cache: Cache | None = None,
     sources_key: str | None = None,
     inputs: str | None = None,
-    cleaned: bool = False,
 ) -> tuple[ArticlePage, str | None]:
     """The article page for ``html``, from the cache when nothing it depends on changed,
     and its cache key when it was read from the cache (``None`` when computed now):
@@ -141,14 +140,10 @@ def build_article_page(
     ``sources_key`` is :func:`sources_fingerprint` of ``archive``, computed once
     per build by the caller (it is the same for every page); ``inputs``, when the
     caller keeps it, is :func:`inputs_fingerprint` of the article and
-    ``annotations``. ``cleaned``: the
-    HTML already went through :func:`~annotary.markup.clean_article_html` (as
-    :meth:`MarkdownConfig.render <annotary.markup.MarkdownConfig.render>`'s
-    does). The key is made of the cleaned HTML, so a page rendered here ahead
-    of the site generator (:func:`prepare_pages`) is found by the generator's.
+    ``annotations``. The key is made of the HTML once cleaned
+    (:func:`~annotary.markup.clean_article_html`).
     """
-    if not cleaned:
-        html = clean_article_html(html)
+    html = clean_article_html(html)
     if cache is None:
         return _compute(html, article, annotations, archive, settings, None), None
     parts = page_key(
@@ -179,7 +174,6 @@ def prepare_pages(
     cache: Cache,
     *,
     stop: Callable[[int], bool],
-    cleaned: bool = False,
     inputs: Mapping[str, str] | None = None,
     done: Callable[[Article, ArticlePage], None] | None = None,
 ) -> None:
@@ -204,7 +198,6 @@ def prepare_pages(
             cache=cache,
             sources_key=sources_key,
             inputs=(inputs or {}).get(article.slug),
-            cleaned=cleaned,
         )
         if done is not None:
             done(article, page)

@@ -83,7 +83,6 @@ from .articlepage import (
 )
 from .cache import Cache
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
-from .markup import MarkdownConfig
 from .mkdocs_render import quiet_loggers, remember_render, remember_search, render_context
 from .pages import (
     CLAIMS_PAGE,
@@ -168,7 +167,6 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.dirty = False
         self.serving = False
         self.helper: _Helper | None = None
-        self.markdown_config = MarkdownConfig(())
         #: What every article's Markdown rendering depends on (see :mod:`.mkdocs_render`).
         self.render_context: tuple[str, str] | None = None
         self.changed: set[str] | None = None
@@ -244,10 +242,6 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.root = root
         self.loaded = loaded
         self.cache = cache
-        self.markdown_config = MarkdownConfig(
-            tuple(str(e) for e in config.markdown_extensions if isinstance(e, str)),
-            dict(config.mdx_configs),
-        )
         self.sources_key = sources_fingerprint(loaded.archive)
         self.updated_of = annotation_dates(root)
         self.provenance = {}
@@ -488,7 +482,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.archive_key = ""
         if self.serving:
             self.archive_plan = plan_archive(root)
-            return load_archive(root, self.load_memo)
+            return load_archive(root, self.load_memo, self.archive_plan)
         if cache is None:
             return load_archive_in_workers(root)
         key = self.archive_key = cache.key("archive", archive_fingerprint(root))
