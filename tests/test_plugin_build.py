@@ -17,13 +17,15 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from annotary import mkdocs_plugin
+from annotary import mkdocs_plugin, mkdocs_render
 from annotary.mkdocs_plugin import _cpus
 from conftest import ANNOTATIONS, ARTICLE, REPO
 
@@ -437,10 +439,12 @@ def test_a_warm_build_renders_no_article_markdown_yet_warns_and_links_the_same(
 def test_a_cache_entry_gone_during_the_build_stops_it_with_a_clear_error(
     tmp_path: Path, quiet: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A page read from the cache is read again when MkDocs writes it; if the entry
-    vanished meanwhile, the build says so instead of writing a wrong page."""
+    """A page read from the cache is read again when the theme needs it (its output was
+    not remembered); if the entry vanished meanwhile, the build says so instead of
+    writing a wrong page."""
     root = make_archive(tmp_path / "repo")
     run_build(root, tmp_path / "cold", dirty=False)
+    shutil.rmtree(root / ".cache" / "annotary" / "page-output")
     monkeypatch.setattr(mkdocs_plugin, "cached_page", lambda cache, key: None)
     with caplog.at_level(logging.ERROR, logger="mkdocs"), pytest.raises(Abort):
         run_build(root, tmp_path / "warm", dirty=False)
@@ -496,3 +500,116 @@ def test_under_serve_a_new_listing_page_goes_to_the_full_rebuild_after_the_artic
     full = tmp_path / "full"
     run_build(root, full, dirty=False, cache=False)
     assert pages(site) == pages(full)
+
+
+def output_entries(root: Path) -> set[str]:
+    return {p.name for p in (root / ".cache" / "annotary" / "page-output").rglob("*.pickle")}
+
+
+def test_a_warm_build_reads_pages_output_back_yet_shows_every_site_change(
+    tmp_path: Path, quiet: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The theme's output of a page is remembered; a change anywhere the page's HTML
+    comes from (the theme's templates, the navigation, a setting, the page) is shown."""
+    root = make_archive(tmp_path / "repo")
+    run_build(root, tmp_path / "cold", dirty=False)
+    remembered = output_entries(root)
+    assert len(remembered) == len(pages(tmp_path / "cold")) - 1  # 404.html is no page
+
+    renders: list[str] = []
+    template_render = mkdocs_render._RememberedTemplate.render
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> str:
+        page = args[0].get("page") if args else None
+        if page is not None:
+            renders.append(page.file.src_uri)
+        return template_render(self, *args, **kwargs)
+
+    monkeypatch.setattr(mkdocs_render._RememberedTemplate, "render", counted)
+    theme_render = jinja2.Template.render
+    rendered: list[str] = []
+
+    def theme(self: jinja2.Template, *args: Any, **kwargs: Any) -> str:
+        page = args[0].get("page") if args and isinstance(args[0], dict) else None
+        rendered.append(page.file.src_uri if page is not None else str(self.name))
+        return theme_render(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "render", theme)
+    warm = tmp_path / "warm"
+    run_build(root, warm, dirty=False)
+    assert pages(warm) == pages(tmp_path / "cold")
+    assert renders
+    assert not [src for src in rendered if src.endswith(".md")]  # every page read back
+    assert output_entries(root) == remembered
+
+    def uncached_equal() -> None:
+        rendered.clear()
+        run_build(root, warm, dirty=False)
+        assert [src for src in rendered if src.endswith(".md")]
+        run_build(root, tmp_path / "uncached", dirty=False, cache=False)
+        assert pages(warm) == pages(tmp_path / "uncached")
+
+    # the site's own template (custom_dir)
+    main = root / "overrides" / "main.html"
+    main.write_text(
+        main.read_text(encoding="utf-8").replace(
+            "{% block extrahead %}", "{% block extrahead %}<!-- zebra-template -->", 1
+        ),
+        encoding="utf-8",
+    )
+    uncached_equal()
+    assert "zebra-template" in (warm / "articles/test-article/index.html").read_text()
+    # a navigation title, drawn on every page
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "- Claims: claims.md", "- Zebra claims: claims.md"
+        ),
+        encoding="utf-8",
+    )
+    uncached_equal()
+    assert "Zebra claims" in (warm / "articles/test-article/index.html").read_text()
+    # a setting of the theme
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("    - search.highlight\n", ""),
+        encoding="utf-8",
+    )
+    uncached_equal()
+    # an article's title (its page's and the home list's)
+    article = root / "docs" / "articles" / "test-article.md"
+    text = article.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    article.write_text(text.replace(title, "title: Zebra title", 1), encoding="utf-8")
+    uncached_equal()
+    assert "Zebra title" in (warm / "index.html").read_text()
+
+
+@pytest.mark.parametrize("change", ["plugin", "build-date"])
+def test_pages_output_is_not_remembered_where_a_key_could_miss_a_change(
+    tmp_path: Path, quiet: None, change: str
+) -> None:
+    """Another plugin may change any page's context or output; a template naming the
+    build's date changes every build."""
+    root = make_archive(tmp_path / "repo")
+    if change == "plugin":
+        hooks = root / "hooks.py"
+        hooks.write_text(
+            "import datetime\n"
+            "def on_post_page(output, page, config):\n"
+            "    return output.replace('</body>', f'<!-- {datetime.datetime.now()} --></body>')\n",
+            encoding="utf-8",
+        )
+        config = root / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "hooks:\n  - hooks.py\n")
+    else:
+        main = root / "overrides" / "main.html"
+        main.write_text(
+            main.read_text(encoding="utf-8").replace(
+                "{% block extrahead %}", "{% block extrahead %}<!-- {{ build_date_utc }} -->", 1
+            ),
+            encoding="utf-8",
+        )
+    run_build(root, tmp_path / "one", dirty=False)
+    run_build(root, tmp_path / "two", dirty=False)
+    assert output_entries(root) == set()
+    assert pages(tmp_path / "one") != pages(tmp_path / "two")  # the date differs

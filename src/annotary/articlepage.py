@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import w3c
 from .diagnostics import Diagnostic
@@ -121,6 +121,14 @@ def sources_fingerprint(archive: Archive) -> str:
 NAMESPACE = "article-page"
 
 
+class BuiltPage(NamedTuple):
+    """What :func:`build_article_page` gives."""
+
+    page: ArticlePage
+    key: str | None
+    from_cache: bool
+
+
 def build_article_page(
     html: str,
     article: Article,
@@ -131,11 +139,12 @@ def build_article_page(
     cache: Cache | None = None,
     sources_key: str | None = None,
     inputs: str | None = None,
-) -> tuple[ArticlePage, str | None]:
+) -> BuiltPage:
     """The article page for ``html``, from the cache when nothing it depends on changed,
-    and its cache key when it was read from the cache (``None`` when computed now):
-    a caller that needs the page again later may read it back (:func:`cached_page`)
-    instead of holding it.
+    with its cache key (``None`` without a cache) and whether it was read from the
+    cache: a caller that needs such a page again later may read it back
+    (:func:`cached_page`) instead of holding it. The key names the page's content
+    whether it was read or computed (the plugin keys the page's whole output by it).
 
     ``sources_key`` is :func:`sources_fingerprint` of ``archive``, computed once
     per build by the caller (it is the same for every page); ``inputs``, when the
@@ -145,7 +154,7 @@ def build_article_page(
     """
     html = clean_article_html(html)
     if cache is None:
-        return _compute(html, article, annotations, archive, settings, None), None
+        return BuiltPage(_compute(html, article, annotations, archive, settings, None), None, False)
     parts = page_key(
         html,
         inputs or inputs_fingerprint(article, annotations),
@@ -156,10 +165,10 @@ def build_article_page(
     # pickled (signed, like every entry): as JSON the page is 140 kB and 0.5 ms to decode
     page = cache.get_object(NAMESPACE, key, ArticlePage)
     if page is not None:
-        return page, key
+        return BuiltPage(page, key, True)
     page = _compute(html, article, annotations, archive, settings, cache)
     cache.put_object(NAMESPACE, key, page)
-    return page, None
+    return BuiltPage(page, key, False)
 
 
 def cached_page(cache: Cache, key: str) -> ArticlePage | None:
@@ -189,7 +198,7 @@ def prepare_pages(
     for number, article, article_annotations, settings in jobs:
         if stop(number):
             return
-        page, _ = build_article_page(
+        page = build_article_page(
             render(article),
             article,
             article_annotations,
@@ -198,7 +207,7 @@ def prepare_pages(
             cache=cache,
             sources_key=sources_key,
             inputs=(inputs or {}).get(article.slug),
-        )
+        ).page
         if done is not None:
             done(article, page)
 

@@ -43,7 +43,7 @@ import os
 import re
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from html import escape
@@ -72,6 +72,9 @@ from .archive import (
     reload_annotation_files,
 )
 from .articlepage import (
+    NAMESPACE as ARTICLE_PAGES,
+)
+from .articlepage import (
     ArticlePage,
     PageSettings,
     PassageRecord,
@@ -83,7 +86,16 @@ from .articlepage import (
 )
 from .cache import Cache
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
-from .mkdocs_render import quiet_loggers, remember_render, remember_search, render_context
+from .mkdocs_render import (
+    PageOutputs,
+    content_identity,
+    output_settings,
+    quiet_loggers,
+    remember_output,
+    remember_render,
+    remember_search,
+    render_context,
+)
 from .pages import (
     CLAIMS_PAGE,
     HOME_MARKER,
@@ -157,6 +169,11 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         #: Full page content waiting for ``on_page_context``, by page source path.
         #: Each article page's content until ``on_page_context``: UTF-8, or its cache key.
         self.content: dict[str, bytes | str] = {}
+        #: The cache keys of the article pages whose content waits for the theme's
+        #: output (see ``_page_output``); what names each article's content there.
+        self.deferred: dict[str, str] = {}
+        self.output_ids: dict[str, str] = {}
+        self.outputs: PageOutputs | None = None
         #: Articles whose W3C collection waits for the end of the build.
         self.exports_due: list[str] = []
         #: The short version of the pages being written (what the search index read).
@@ -250,6 +267,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             found = w3c.git_provenance_all(root, [f"annotations/{s}.yml" for s in slugs])
             self.provenance = {s: p for s in slugs if (p := found.get(f"annotations/{s}.yml"))}
         self.content, self.head, self.passages, self.short = {}, {}, None, {}
+        self.deferred, self.output_ids, self.outputs = {}, {}, None
         self.exports_due = []
         self.archive_digest = self.listings_key = None
         self.render_context = None
@@ -338,7 +356,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         article = archive.articles[slug]
         if self.helper is not None:
             self.helper.reached(src)
-        result, key = build_article_page(
+        built = build_article_page(
             html,
             article,
             archive.annotations_of(slug),
@@ -348,6 +366,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             sources_key=self.sources_key,
             inputs=self._inputs(slug),
         )
+        result = built.page
         for problem in result.problems:
             log.warning(problem.format_text())
         items = result.w3c_items
@@ -359,12 +378,14 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         page.present_anchor_ids = (page.present_anchor_ids or set()) | set(result.anchor_ids)
         # Wait for on_page_context: a page read from the cache is read again then (0.1 ms;
         # held, 10,000 pages weigh 0.7 GB); one computed now waits as UTF-8 (half a str).
-        if key is not None:
-            self.content[src] = key
+        if built.from_cache and built.key is not None:
+            self.content[src] = built.key
         else:
             self.content[src] = result.content.encode()
             if result.head:
                 self.head[src] = result.head
+        if built.key is not None:
+            self.output_ids[src] = f"{ARTICLE_PAGES}:{built.key}"
         if config.site_url and result.w3c_items is not None:
             self.exports_due.append(slug)  # once MkDocs made the page's folder
         if self.dirty:
@@ -381,7 +402,12 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         src = page.file.src_uri
         if src in self.content:
             self.short[src] = page.content or ""
-            page.content = self._full_content(src)
+            waiting = self.content[src]
+            if self.outputs is not None and isinstance(waiting, str):
+                self.deferred[src] = waiting  # see _page_output
+                del self.content[src]
+            else:
+                page.content = self._full_content(src)
         elif page.file.generated_by and src in self.plan:
             self.short[src] = page.content or ""
             page.content = self._listing(src, config)
@@ -395,8 +421,31 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             page.content = self._home_content(page.content, config)
         return None
 
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Remember the theme's output of every page (see :func:`remember_output`).
+
+        Not under ``mkdocs serve --dirty``: a preview keeps its pages in memory
+        and updates them in place.
+        """
+        self.outputs = None
+        cache = self.cache
+        if not self.config.enabled or cache is None or not cache.enabled or self.dirty:
+            return None
+        settings = output_settings(config)
+        if settings is None:
+            log.info(
+                "annotary: pages' output not remembered (another plugin, or a template "
+                "naming a per-build variable)"
+            )
+            return None
+        self.outputs = PageOutputs(cache, settings)
+        remember_output(env, self._page_output)
+        return env
+
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         src = page.file.src_uri
+        if src in self.deferred:  # cannot happen while the theme renders through us
+            raise PluginError(f"annotary: {src} was written without its content")
         if self.dirty and page.content and self._kept_in_place(src):
             shell = PageShell.cut(Path(page.file.abs_dest_path), output, page.content)
             if shell is None:
@@ -655,9 +704,38 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return None
         return _edits(self.previous, self.loaded.archive)
 
+    def _page_output(
+        self, page: Page, template: str, context: Mapping[str, Any], render: Callable[[], str]
+    ) -> str:
+        """The theme's output of ``page``: remembered, or rendered now and remembered.
+
+        An article read from the cache waits until here for its content
+        (``on_page_context``): when its output is remembered, it is never read.
+        """
+        src = page.file.src_uri
+        outputs = self.outputs
+        if outputs is None:
+            if src in self.deferred:
+                page.content = self._full_content(src)
+            return render()
+        identity = self.output_ids.get(src) or content_identity(page.content)
+        key = outputs.key(template, page, context, identity)
+        stored = outputs.get(key)
+        if stored is not None:
+            self.deferred.pop(src, None)
+            output, head = stored
+            if head:
+                self.head[src] = head
+            return output
+        if src in self.deferred:
+            page.content = self._full_content(src)
+        output = render()
+        outputs.put(key, output, self.head.get(src, ""))
+        return output
+
     def _full_content(self, src: str) -> str:
         """The article page's content, as ``on_page_content`` left it (see there)."""
-        waiting = self.content.pop(src)
+        waiting = self.deferred.pop(src, None) or self.content.pop(src)
         if isinstance(waiting, bytes):
             return waiting.decode()
         result = cached_page(self.cache, waiting) if self.cache is not None else None
@@ -783,7 +861,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         pages: list[tuple[str, ArticlePage]] = []
         for slug in sorted(changed):
             base, settings = self.bases[slug]
-            page, _ = build_article_page(
+            page = build_article_page(
                 zlib.decompress(base).decode(),
                 archive.articles[slug],
                 archive.annotations_of(slug),
@@ -792,7 +870,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                 cache=self.cache,
                 sources_key=self.sources_key,
                 inputs=self._inputs(slug, archive),
-            )
+            ).page
             pages.append((slug, page))
         results = dict(self.results)
         for slug, result in pages:

@@ -12,16 +12,24 @@ the same list of files when the Markdown has links to resolve.
 Material's search plugin then parses each page's text into index entries
 (the article and every note: 2 ms an article); :func:`remember_search` gives
 its index the entries it made last time for the same page.
+
+Last, the theme's template turns each page into its HTML file: 1.5 ms a page
+with Material, a quarter of a plain build, and the archive adds a listing page
+for every two or three articles. :func:`remember_output` makes the template give
+the output it gave last time for the same page in the same site (see
+:func:`output_settings` and :class:`PageOutputs` for what "the same" takes).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mkdocs.structure.pages import Page
@@ -35,6 +43,13 @@ if TYPE_CHECKING:
 
 NAMESPACE = "markdown-render"
 SEARCH_NAMESPACE = "search-entries"
+OUTPUT_NAMESPACE = "page-output"
+#: Plugins known to leave every page's template context and output alone.
+PLAIN_PLUGINS = frozenset({"search", "material/search", "annotary"})
+#: Template variables whose value changes with every build.
+PER_BUILD_VARIABLES = ("build_date_utc", "update_date")
+#: Settings that reach no page's HTML: where the site is written, the server's address.
+_NOT_IN_PAGES = frozenset({"site_dir", "dev_addr", "watch", "config_file_path"})
 #: What in Markdown can name another file, whose URL then depends on the files there are.
 _LINKING = ("](", "]:", "href", "src", "<")
 
@@ -201,3 +216,177 @@ def _warnings_logged() -> Iterator[list[tuple[str, int, str]]]:
     finally:
         for logger in loggers:
             logger.removeHandler(recorder)
+
+
+# --- the theme's output ----------------------------------------------------------------------
+
+
+def output_settings(config: MkDocsConfig) -> str | None:
+    """What the theme's output of any page depends on besides the page and the site's
+    pages: the settings (the plugins' included), and the theme's own templates.
+
+    ``None`` when a page's output cannot be remembered safely:
+
+    - a plugin other than search is on (it may change a page's context or output
+      in ways no key here would see);
+    - one of the site's own templates names a variable that changes with every
+      build (:data:`PER_BUILD_VARIABLES`).
+
+    The templates of MkDocs and Material are keyed by their versions (part of
+    every cache key, see :func:`annotary.cache.code_fingerprint`); any other
+    theme folder (``custom_dir``, an unknown theme) by the content of its files.
+    """
+    if not set(config.plugins) <= PLAIN_PLUGINS:
+        return None
+    templates: list[str] = []
+    for folder in config.theme.dirs:
+        if _installed_theme(Path(folder)):
+            templates.append(folder)
+            continue
+        for path in sorted(Path(folder).rglob("*")):
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            if any(name.encode() in data for name in PER_BUILD_VARIABLES):
+                return None
+            templates.append(f"{path}\0{hashlib.sha256(data).hexdigest()}")
+    settings = {key: _plain(value) for key, value in config.items() if key not in _NOT_IN_PAGES}
+    settings["theme"] = repr(config.theme)
+    settings["plugins"] = {name: _plain(plugin.config) for name, plugin in config.plugins.items()}
+    return json.dumps([settings, templates], default=repr, sort_keys=True)
+
+
+class PageOutputs:
+    """The theme's output of each page, remembered by everything that reaches it.
+
+    A page's key holds :func:`output_settings`, the site's outline (every
+    navigation entry and page, with its title and address: what the navigation,
+    the previous and next links and the page list are drawn from), the template's
+    name, and the page's own address, title, metadata, table of contents and
+    content. The content is named by ``identity``: a digest of the HTML, or, for
+    an article, the key of its cached page, so the build need not read it again.
+    """
+
+    def __init__(self, cache: Cache, settings: str) -> None:
+        self.cache = cache
+        self.settings = settings
+        self._outline: str | None = None
+
+    def key(self, template: str, page: Page, context: Mapping[str, Any], identity: str) -> str:
+        if self._outline is None:  # every page's title is known once the first one is built
+            self._outline = _site_outline(context)
+        file = page.file
+        return self.cache.key(
+            OUTPUT_NAMESPACE,
+            self.settings,
+            self._outline,
+            template,
+            page.url,
+            file.src_uri,
+            str(file.inclusion),
+            str(page.title),
+            str(page.canonical_url),
+            str(page.edit_url),
+            json.dumps(page.meta, default=repr, sort_keys=True),
+            json.dumps([_link_data(link) for link in page.toc]),
+            identity,
+        )
+
+    def get(self, key: str) -> tuple[str, str] | None:
+        """The output and the text stored with it (see :meth:`put`), or ``None``."""
+        stored = self.cache.get_object(OUTPUT_NAMESPACE, key, tuple)
+        if stored is None or len(stored) != 2 or not all(isinstance(s, str) for s in stored):
+            return None
+        return stored[0], stored[1]
+
+    def put(self, key: str, output: str, extra: str) -> None:
+        """Store the output with ``extra``: what the caller adds to it afterwards."""
+        self.cache.put_object(OUTPUT_NAMESPACE, key, (output, extra))
+
+
+def content_identity(content: str | None) -> str:
+    """A page's content, for :meth:`PageOutputs.key`."""
+    return hashlib.blake2b((content or "").encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: ``output(page, template_name, context, render)``: the page's output, ``render()``'s or not.
+OutputHook = Callable[[Page, str, Mapping[str, Any], Callable[[], str]], str]
+
+
+def remember_output(env: Any, output: OutputHook) -> None:
+    """Make every page MkDocs renders with ``env`` go through ``output``.
+
+    Only the template MkDocs asks for by name alone is wrapped: Jinja asks the
+    environment for the templates a template extends or includes with the
+    asking template's name, and gets them as they are.
+    """
+    get_template = env.get_template
+
+    def get(name: Any, parent: str | None = None, globals: Any = None) -> Any:
+        template = get_template(name, parent, globals)
+        if parent is not None or globals is not None or not isinstance(name, str):
+            return template
+        return _RememberedTemplate(template, name, output)
+
+    env.get_template = get
+
+
+class _RememberedTemplate:
+    """A page template whose ``render`` goes through the output hook."""
+
+    def __init__(self, template: Any, name: str, output: OutputHook) -> None:
+        self.template, self.name, self.output = template, name, output
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        context = args[0] if len(args) == 1 and not kwargs else None
+        page = context.get("page") if isinstance(context, Mapping) else None
+        if not isinstance(page, Page):  # the sitemap, 404 and other theme templates
+            return str(self.template.render(*args, **kwargs))
+        assert context is not None
+        return self.output(page, self.name, context, lambda: str(self.template.render(context)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.template, name)
+
+
+def _site_outline(context: Mapping[str, Any]) -> str:
+    nav, pages = context.get("nav"), context.get("pages") or ()
+    outline = hashlib.sha256()
+    if nav is not None:
+        outline.update(json.dumps([_nav_item(item) for item in nav.items]).encode())
+    for file in pages:
+        page = getattr(file, "page", None)
+        title = str(page.title) if page is not None else ""
+        outline.update(f"{file.src_uri}\0{file.url}\0{title}\n".encode("utf-8", "surrogatepass"))
+    return outline.hexdigest()
+
+
+def _nav_item(item: Any) -> list[Any]:
+    file = getattr(item, "file", None)
+    children = getattr(item, "children", None) or ()
+    return [
+        type(item).__name__,
+        str(item.title),
+        getattr(item, "url", None),
+        file.src_uri if file is not None else None,
+        [_nav_item(child) for child in children],
+    ]
+
+
+def _installed_theme(folder: Path) -> bool:
+    """MkDocs' or Material's own templates (their versions are in every cache key)."""
+    for package in ("mkdocs", "material"):
+        spec = importlib.util.find_spec(package)
+        origin = spec.origin if spec is not None else None
+        if origin is not None and folder.resolve().is_relative_to(Path(origin).resolve().parent):
+            return True
+    return False
+
+
+def _plain(value: Any) -> Any:
+    """Settings as JSON data; anything else as its ``repr`` (an address: a miss)."""
+    if isinstance(value, Mapping) or (hasattr(value, "items") and hasattr(value, "keys")):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

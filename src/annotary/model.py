@@ -33,7 +33,7 @@ def is_slug(text: str) -> bool:
     return len(text) <= SLUG_MAX_LENGTH and SLUG_PATTERN.fullmatch(text) is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     url: str
     title: str | None
@@ -41,7 +41,7 @@ class Evidence:
     loc: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """A source id named by an annotation, and where, for "unknown source" errors."""
 
@@ -50,7 +50,7 @@ class SourceRef:
     loc: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Annotation:
     """One highlighted passage of an article and what the archive says about it."""
 
@@ -85,14 +85,14 @@ class Annotation:
         return tuple(ids)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnnotationFile:
     slug: str
     path: str
     annotations: tuple[Annotation, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     id: str
     name: str
@@ -102,7 +102,7 @@ class Source:
     url: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArticleMeta:
     title: str
     authors: tuple[str, ...]
@@ -114,7 +114,7 @@ class ArticleMeta:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     """An article as captured: its front matter and its Markdown body, verbatim."""
 
@@ -126,7 +126,7 @@ class Article:
     body_line: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Archive:
     """Everything the files say, validated: the input of anchoring and rendering."""
 
