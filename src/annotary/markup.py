@@ -7,6 +7,7 @@ this module reads it (without MkDocs) and renders with Python-Markdown.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from typing import Any
 import markdown
 import nh3
 import yaml
+
+from .plainmarkdown import PlainSettings, agrees, render_plain, settings_for
 
 #: What the site uses when ``mkdocs.yml`` names no extensions. MkDocs always adds
 #: toc, tables and fenced_code itself, so they are always on.
@@ -30,16 +33,29 @@ class MarkdownConfig:
     configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def render(self, text: str) -> str:
+        plain = self._plain_settings
+        if plain is not None and agrees(plain, self._render_markdown):
+            html = render_plain(text, plain)
+            if html is not None:
+                return clean_article_html(html)
+        return clean_article_html(self._render_markdown(text))
+
+    @functools.cached_property
+    def _plain_settings(self) -> PlainSettings | None:
+        return settings_for(self.extensions, self.configs)
+
+    def _render_markdown(self, text: str) -> str:
+        """Python-Markdown's HTML for ``text``, not yet cleaned."""
         held: _Held | None = getattr(_RENDERERS, "held", None)
         if held is not None and held.config is self and not held.busy:
             held.markdown.reset()  # as new: each extension forgets the last document
         elif _reusable(self) and (held is None or not held.busy):
             held = _RENDERERS.held = _Held(self, self._markdown())
         else:  # not safe to reuse, or a render within a render
-            return clean_article_html(self._markdown().convert(text))
+            return self._markdown().convert(text)
         held.busy = True
         try:
-            return clean_article_html(held.markdown.convert(text))
+            return held.markdown.convert(text)
         finally:
             held.busy = False
 
