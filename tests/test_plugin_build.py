@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -613,3 +615,26 @@ def test_pages_output_is_not_remembered_where_a_key_could_miss_a_change(
     run_build(root, tmp_path / "two", dirty=False)
     assert output_entries(root) == set()
     assert pages(tmp_path / "one") != pages(tmp_path / "two")  # the date differs
+
+
+def test_a_warm_build_in_another_process_reads_pages_output_back(tmp_path: Path) -> None:
+    """The key of a page's output is the same in every process: nothing in it may
+    depend on the order of a set or the address of an object (string hashing
+    differs between processes)."""
+    root = make_archive(tmp_path / "repo")
+    folder = root / ".cache" / "annotary" / "page-output"
+
+    def build(seed: str) -> dict[str, int]:
+        environment = dict(os.environ, PYTHONHASHSEED=seed, NO_MKDOCS_2_WARNING="1")
+        subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "site")],
+            cwd=root,
+            env=environment,
+            check=True,
+            capture_output=True,
+        )
+        return {p.name: p.stat().st_mtime_ns for p in folder.rglob("*.pickle")}
+
+    first = build("1")
+    assert first
+    assert build("2") == first  # every entry read back, none written again

@@ -251,7 +251,13 @@ def output_settings(config: MkDocsConfig) -> str | None:
                 return None
             templates.append(f"{path}\0{hashlib.sha256(data).hexdigest()}")
     settings = {key: _plain(value) for key, value in config.items() if key not in _NOT_IN_PAGES}
-    settings["theme"] = repr(config.theme)
+    theme = config.theme
+    settings["theme"] = {
+        "name": theme.name,
+        "dirs": theme.dirs,
+        "static_templates": sorted(theme.static_templates),
+        "settings": _plain(dict(theme.items())),
+    }
     settings["plugins"] = {name: _plain(plugin.config) for name, plugin in config.plugins.items()}
     return json.dumps([settings, templates], default=repr, sort_keys=True)
 
@@ -384,9 +390,12 @@ def _installed_theme(folder: Path) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """Settings as JSON data; anything else as its ``repr`` (an address: a miss)."""
+    """Settings as JSON data, the same in every process; anything else as its ``repr``
+    (an address: a miss)."""
     if isinstance(value, Mapping) or (hasattr(value, "items") and hasattr(value, "keys")):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):  # in an order that does not vary between runs
+        return sorted((_plain(v) for v in value), key=repr)
     return value
