@@ -638,3 +638,29 @@ def test_a_warm_build_in_another_process_reads_pages_output_back(tmp_path: Path)
     first = build("1")
     assert first
     assert build("2") == first  # every entry read back, none written again
+
+
+def test_a_warm_build_reads_the_home_list_back_and_shows_an_edit(
+    tmp_path: Path, quiet: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home page's list (every article's counts: 2 s at 10,000 articles) comes from
+    the cache when no article's passages changed, and is made again when one did."""
+    root = make_archive(tmp_path / "repo")
+    run_build(root, tmp_path / "cold", dirty=False)
+    made: list[int] = []
+    home_list = mkdocs_plugin.home_list
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        made.append(1)
+        return home_list(*args, **kwargs)
+
+    monkeypatch.setattr(mkdocs_plugin, "home_list", counted)
+    run_build(root, tmp_path / "warm", dirty=False)
+    assert made == []
+    assert pages(tmp_path / "warm") == pages(tmp_path / "cold")
+    edit(root)  # a verdict: the home list counts it
+    run_build(root, tmp_path / "warm", dirty=False)
+    assert made == [1]
+    run_build(root, tmp_path / "uncached", dirty=False, cache=False)
+    assert pages(tmp_path / "warm") == pages(tmp_path / "uncached")
+    assert pages(tmp_path / "warm")["index.html"] != pages(tmp_path / "cold")["index.html"]

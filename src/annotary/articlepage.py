@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 #: Bump when what an entry holds changes meaning.
-ENTRY_VERSION = "article-page-1"
+ENTRY_VERSION = "article-page-2"
 _ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
 
 #: One annotation as the listing pages need it: its id, its text as the article
@@ -84,9 +85,17 @@ class ArticlePage:
     passages: tuple[PassageRecord, ...]
     #: Quotes that drifted, are ambiguous or are not found.
     problems: tuple[Diagnostic, ...]
-    #: The article's annotations as W3C Web Annotations: the JSON list and its
-    #: length (``None`` without a site URL); see :func:`annotary.w3c.items_json`.
-    w3c_items: tuple[str, int] | None
+    #: The article's annotations as W3C Web Annotations: the JSON list, compressed
+    #: (zlib; kept until the end of a build, a tenth of the size), and its length
+    #: (``None`` without a site URL); see :func:`annotary.w3c.items_json`.
+    w3c_items: tuple[bytes, int] | None
+
+    def w3c_text(self) -> tuple[str, int] | None:
+        """The W3C items' JSON list and its length, decompressed."""
+        if self.w3c_items is None:
+            return None
+        packed, total = self.w3c_items
+        return zlib.decompress(packed).decode(), total
 
 
 def page_key(
@@ -149,12 +158,13 @@ def build_article_page(
     ``sources_key`` is :func:`sources_fingerprint` of ``archive``, computed once
     per build by the caller (it is the same for every page); ``inputs``, when the
     caller keeps it, is :func:`inputs_fingerprint` of the article and
-    ``annotations``. The key is made of the HTML once cleaned
-    (:func:`~annotary.markup.clean_article_html`).
+    ``annotations``. The key is made of the HTML as given: cleaning it
+    (:func:`~annotary.markup.clean_article_html`, whose rules are part of the
+    code every key holds) is left to a page that is computed.
     """
-    html = clean_article_html(html)
     if cache is None:
-        return BuiltPage(_compute(html, article, annotations, archive, settings, None), None, False)
+        page = _compute(clean_article_html(html), article, annotations, archive, settings, None)
+        return BuiltPage(page, None, False)
     parts = page_key(
         html,
         inputs or inputs_fingerprint(article, annotations),
@@ -163,10 +173,10 @@ def build_article_page(
     )
     key = cache.key(NAMESPACE, *parts)
     # pickled (signed, like every entry): as JSON the page is 140 kB and 0.5 ms to decode
-    page = cache.get_object(NAMESPACE, key, ArticlePage)
-    if page is not None:
-        return BuiltPage(page, key, True)
-    page = _compute(html, article, annotations, archive, settings, cache)
+    stored = cache.get_object(NAMESPACE, key, ArticlePage)
+    if stored is not None:
+        return BuiltPage(stored, key, True)
+    page = _compute(clean_article_html(html), article, annotations, archive, settings, cache)
     cache.put_object(NAMESPACE, key, page)
     return BuiltPage(page, key, False)
 
@@ -243,7 +253,7 @@ def _compute(
             article_url=w3c.article_url(root, article.slug, directory_urls=settings.directory_urls),
             directory_urls=settings.directory_urls,
         )
-        items = (w3c.items_json(annotations_w3c), len(annotations_w3c))
+        items = (zlib.compress(w3c.items_json(annotations_w3c).encode(), 1), len(annotations_w3c))
     return ArticlePage(
         content=content,
         search_html=search_html(html, annotations),
