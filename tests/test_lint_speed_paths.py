@@ -25,6 +25,7 @@ from annotary import pipeline
 from annotary.archive import load_archive
 from annotary.cache import CACHE_DIR, Cache
 from annotary.cli import main
+from annotary.diagnostics import Diagnostic, Location, Severity
 from annotary.markup import MarkdownConfig
 from annotary.pipeline import (
     PARALLEL_MIN_FILES,
@@ -485,3 +486,25 @@ def test_workers_report_the_entries_they_use(tmp_path: Path) -> None:
     assert warm.hits == cold.misses
     assert warm.sweep() == 0
     assert sorted((root / CACHE_DIR).rglob("*.json")) == entries
+
+
+def test_the_model_pickles_to_equal_records_of_the_same_classes() -> None:
+    """A warm build unpickles the validated archive (records reduced to a call of their
+    class): every record comes back equal, of its own class, with the same repr (the
+    cache keys of the pages are made of it), problems included."""
+    import pickle
+
+    from annotary.diagnostics import Record
+
+    loaded = load_archive(REPO)
+    loaded.problems.append(
+        Diagnostic(Location("annotations/x.yml", 3, 7), Severity.WARNING, "code", "text", "hint")
+    )
+    again = pickle.loads(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again.archive == loaded.archive
+    assert repr(again.archive) == repr(loaded.archive)
+    assert again.problems == loaded.problems
+    records = [a for f in again.archive.annotation_files.values() for a in f.annotations]
+    assert records
+    assert all(isinstance(r, Record) and not hasattr(r, "__dict__") for r in records)
+    assert type(again.problems[-1].location) is Location

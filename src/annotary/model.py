@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .diagnostics import Location
+from .diagnostics import Location, Record
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 80
@@ -34,7 +34,7 @@ def is_slug(text: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(Record):
     url: str
     title: str | None
     stance: str | None
@@ -42,7 +42,7 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceRef:
+class SourceRef(Record):
     """A source id named by an annotation, and where, for "unknown source" errors."""
 
     id: str
@@ -51,7 +51,7 @@ class SourceRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Annotation:
+class Annotation(Record):
     """One highlighted passage of an article and what the archive says about it."""
 
     id: str
@@ -86,14 +86,14 @@ class Annotation:
 
 
 @dataclass(frozen=True, slots=True)
-class AnnotationFile:
+class AnnotationFile(Record):
     slug: str
     path: str
     annotations: tuple[Annotation, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
+class Source(Record):
     id: str
     name: str
     kind: str
@@ -103,7 +103,7 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class ArticleMeta:
+class ArticleMeta(Record):
     title: str
     authors: tuple[str, ...]
     outlet: str
@@ -115,7 +115,7 @@ class ArticleMeta:
 
 
 @dataclass(frozen=True, slots=True)
-class Article:
+class Article(Record):
     """An article as captured: its front matter and its Markdown body, verbatim."""
 
     slug: str
@@ -127,7 +127,7 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class Archive:
+class Archive(Record):
     """Everything the files say, validated: the input of anchoring and rendering."""
 
     articles: dict[str, Article] = field(default_factory=dict)
