@@ -418,7 +418,11 @@ def _paused_gc() -> Iterator[None]:
 
 
 def render_markdown(config: MarkdownConfig, body: str, cache: Cache | None = None) -> str:
-    """``config.render(body)``, from the cache when the same body was rendered alike before."""
+    """``config.render(body)``, from the cache when the same body was rendered alike before
+    (plain Markdown is rendered again: that is quicker than a cache entry)."""
+    plain = config.render_plain(body)
+    if plain is not None:
+        return plain
     fingerprint = markdown_fingerprint(config) if cache is not None else None
     if cache is None or fingerprint is None:
         return config.render(body)
