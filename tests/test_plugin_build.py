@@ -617,6 +617,29 @@ def test_pages_output_is_not_remembered_where_a_key_could_miss_a_change(
     assert pages(tmp_path / "one") != pages(tmp_path / "two")  # the date differs
 
 
+def test_pages_output_is_remembered_with_a_hook_that_changes_no_page(
+    tmp_path: Path, quiet: None
+) -> None:
+    """A hook or plugin that handles none of the page events (here: only the end of
+    the build) leaves every page's output to the key."""
+    root = make_archive(tmp_path / "repo")
+    (root / "hooks.py").write_text(
+        "import pathlib\n"
+        "def on_post_build(config):\n"
+        "    pathlib.Path(config.site_dir, 'built.txt').write_text('built')\n",
+        encoding="utf-8",
+    )
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "hooks:\n  - hooks.py\n")
+    run_build(root, tmp_path / "cold", dirty=False)
+    remembered = output_entries(root)
+    assert remembered
+    run_build(root, tmp_path / "warm", dirty=False)
+    assert output_entries(root) == remembered
+    assert (tmp_path / "warm" / "built.txt").exists()
+    assert pages(tmp_path / "warm") == pages(tmp_path / "cold")
+
+
 def test_a_warm_build_in_another_process_reads_pages_output_back(tmp_path: Path) -> None:
     """The key of a page's output is the same in every process: nothing in it may
     depend on the order of a set or the address of an object (string hashing

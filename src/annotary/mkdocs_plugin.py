@@ -90,6 +90,7 @@ from .mkdocs_render import (
     PageOutputs,
     content_identity,
     output_settings,
+    page_changing_plugins,
     quiet_loggers,
     remember_output,
     remember_render,
@@ -432,9 +433,11 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return None
         settings = output_settings(config)
         if settings is None:
+            changing = ", ".join(page_changing_plugins(config)) or "none"
             log.info(
-                "annotary: pages' output not remembered (another plugin, or a template "
-                "naming a per-build variable)"
+                "annotary: pages' theme output is not remembered between builds "
+                f"(plugins that may change pages: {changing}; or a template of the site's "
+                "own names a per-build variable)"
             )
             return None
         self.outputs = PageOutputs(cache, settings)

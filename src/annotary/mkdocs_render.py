@@ -46,6 +46,14 @@ SEARCH_NAMESPACE = "search-entries"
 OUTPUT_NAMESPACE = "page-output"
 #: Plugins known to leave every page's template context and output alone.
 PLAIN_PLUGINS = frozenset({"search", "material/search", "annotary"})
+#: The events in which another plugin (or a ``hooks:`` file) could change a page, its
+#: navigation or the theme's environment in ways no key here would see. One that
+#: handles none of them (only ``on_config``, ``on_files``, ``on_post_build``…) changes
+#: nothing a page's output is made of but settings and files, which are in the key.
+PAGE_EVENTS = (
+    "pre_page", "page_read_source", "page_markdown", "page_content", "page_context",
+    "post_page", "env", "nav",
+)  # fmt: skip
 #: Template variables whose value changes with every build.
 PER_BUILD_VARIABLES = ("build_date_utc", "update_date")
 #: Settings that reach no page's HTML: where the site is written, the server's address.
@@ -227,8 +235,8 @@ def output_settings(config: MkDocsConfig) -> str | None:
 
     ``None`` when a page's output cannot be remembered safely:
 
-    - a plugin other than search is on (it may change a page's context or output
-      in ways no key here would see);
+    - a plugin other than search, or a ``hooks:`` file, handles one of the
+      :data:`PAGE_EVENTS` (see :func:`page_changing_plugins`);
     - one of the site's own templates names a variable that changes with every
       build (:data:`PER_BUILD_VARIABLES`).
 
@@ -236,7 +244,7 @@ def output_settings(config: MkDocsConfig) -> str | None:
     every cache key, see :func:`annotary.cache.code_fingerprint`); any other
     theme folder (``custom_dir``, an unknown theme) by the content of its files.
     """
-    if not set(config.plugins) <= PLAIN_PLUGINS:
+    if page_changing_plugins(config):
         return None
     templates: list[str] = []
     for folder in config.theme.dirs:
@@ -258,8 +266,21 @@ def output_settings(config: MkDocsConfig) -> str | None:
         "static_templates": sorted(theme.static_templates),
         "settings": _plain(dict(theme.items())),
     }
-    settings["plugins"] = {name: _plain(plugin.config) for name, plugin in config.plugins.items()}
+    settings["plugins"] = {
+        name: _plugin_settings(plugin) for name, plugin in config.plugins.items()
+    }
     return json.dumps([settings, templates], default=repr, sort_keys=True)
+
+
+def page_changing_plugins(config: MkDocsConfig) -> list[str]:
+    """The plugins and hooks, other than search and annotary, that handle one of the
+    :data:`PAGE_EVENTS` (the names ``mkdocs.yml`` gives them)."""
+    return [
+        name
+        for name, plugin in config.plugins.items()
+        if name not in PLAIN_PLUGINS
+        and any(callable(getattr(plugin, f"on_{event}", None)) for event in PAGE_EVENTS)
+    ]
 
 
 class PageOutputs:
@@ -377,6 +398,17 @@ def _nav_item(item: Any) -> list[Any]:
         file.src_uri if file is not None else None,
         [_nav_item(child) for child in children],
     ]
+
+
+def _plugin_settings(plugin: Any) -> Any:
+    """A plugin's settings; a ``hooks:`` file (a module, no settings) by its code."""
+    settings = getattr(plugin, "config", None)
+    if settings is not None:
+        return _plain(settings)
+    source = getattr(plugin, "__file__", None)
+    if source is None:
+        return repr(plugin)  # an address: a miss
+    return hashlib.sha256(Path(source).read_bytes()).hexdigest()
 
 
 def _installed_theme(folder: Path) -> bool:
