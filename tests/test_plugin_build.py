@@ -586,6 +586,13 @@ def test_a_warm_build_reads_pages_output_back_yet_shows_every_site_change(
     assert "Zebra title" in (warm / "index.html").read_text()
 
 
+def add_hooks(root: Path, code: str) -> None:
+    """A ``hooks:`` file with ``code``, named in ``mkdocs.yml``."""
+    (root / "hooks.py").write_text(code, encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "hooks:\n  - hooks.py\n")
+
+
 @pytest.mark.parametrize("change", ["plugin", "build-date"])
 def test_pages_output_is_not_remembered_where_a_key_could_miss_a_change(
     tmp_path: Path, quiet: None, change: str
@@ -594,15 +601,12 @@ def test_pages_output_is_not_remembered_where_a_key_could_miss_a_change(
     build's date changes every build."""
     root = make_archive(tmp_path / "repo")
     if change == "plugin":
-        hooks = root / "hooks.py"
-        hooks.write_text(
+        add_hooks(
+            root,
             "import datetime\n"
             "def on_post_page(output, page, config):\n"
             "    return output.replace('</body>', f'<!-- {datetime.datetime.now()} --></body>')\n",
-            encoding="utf-8",
         )
-        config = root / "mkdocs.yml"
-        config.write_text(config.read_text(encoding="utf-8") + "hooks:\n  - hooks.py\n")
     else:
         main = root / "overrides" / "main.html"
         main.write_text(
@@ -623,14 +627,12 @@ def test_pages_output_is_remembered_with_a_hook_that_changes_no_page(
     """A hook or plugin that handles none of the page events (here: only the end of
     the build) leaves every page's output to the key."""
     root = make_archive(tmp_path / "repo")
-    (root / "hooks.py").write_text(
+    add_hooks(
+        root,
         "import pathlib\n"
         "def on_post_build(config):\n"
         "    pathlib.Path(config.site_dir, 'built.txt').write_text('built')\n",
-        encoding="utf-8",
     )
-    config = root / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8") + "hooks:\n  - hooks.py\n")
     run_build(root, tmp_path / "cold", dirty=False)
     remembered = output_entries(root)
     assert remembered
