@@ -71,9 +71,7 @@ from .archive import (
     plan_archive,
     reload_annotation_files,
 )
-from .articlepage import (
-    NAMESPACE as ARTICLE_PAGES,
-)
+from .articlepage import NAMESPACE as ARTICLE_PAGES
 from .articlepage import (
     ArticlePage,
     PageSettings,
@@ -173,8 +171,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         #: Each article page's content until ``on_page_context``: UTF-8, or its cache key.
         self.content: dict[str, bytes | str] = {}
         #: The cache keys of the article pages whose content waits for the theme's
-        #: output (see ``_page_output``); what names each article's content there.
+        #: output (see ``_page_output``), by page source path.
         self.deferred: dict[str, str] = {}
+        #: Each article page's cache key, which names its content in the key of the
+        #: page's theme output (see :class:`PageOutputs`), by page source path.
         self.output_ids: dict[str, str] = {}
         self.outputs: PageOutputs | None = None
         #: Articles whose W3C collection waits for the end of the build.
