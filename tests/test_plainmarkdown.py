@@ -18,9 +18,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from mkdocs.config import load_config
+from mkdocs.structure.files import get_files
+from mkdocs.structure.pages import Page
 
 from annotary import plainmarkdown
 from annotary.markup import MarkdownConfig, markdown_config_from_mkdocs_yml
+from annotary.mkdocs_render import _link_data, render_plain_page
 from annotary.plainmarkdown import PlainSettings, render_plain, settings_for
 from annotary.validate import split_front_matter
 from conftest import REPO
@@ -198,5 +202,82 @@ SOUP = st.sampled_from(
 @example(pieces=["word", "\n", "===", "\n"], name="site")
 def test_line_soup_is_refused_or_rendered_the_same(pieces: list[str], name: str) -> None:
     fast, slow = fast_and_slow(CONFIGS[name], "".join(pieces))
+    if fast is not None:
+        assert fast == slow
+
+
+# --- MkDocs' page rendering -------------------------------------------------------------------
+
+
+def page_state(page: Page) -> tuple[object, ...]:
+    return (
+        page.content,
+        [_link_data(link) for link in page.toc],
+        page._title_from_render,
+        sorted(page.present_anchor_ids or ()),
+        page.links_to_anchors,
+    )
+
+
+def both_page_renderings(tmp_path: Path, markdown: str) -> tuple[object, object]:
+    """``render_plain_page``'s page (``None`` if it refused) and MkDocs' own."""
+    docs = tmp_path / "docs"
+    (docs / "articles").mkdir(parents=True, exist_ok=True)
+    (docs / "articles" / "a.md").write_text(markdown, encoding="utf-8")
+    config = load_config(config_file=str(REPO / "mkdocs.yml"), docs_dir=str(docs))
+    files = get_files(config)
+    file = files.get_file_from_path("articles/a.md")
+    assert file is not None
+    pages = []
+    for fast in (True, False):
+        page = Page(None, file, config)
+        page.read_source(config)
+        if fast:
+            if not render_plain_page(page, config):
+                pages.append(None)
+                continue
+        else:
+            Page.render(page, config, files)
+        pages.append(page_state(page))
+    return pages[0], pages[1]
+
+
+def test_the_page_fast_path_gives_mkdocs_page(tmp_path: Path) -> None:
+    for markdown, plain in [
+        ("Intro *line*.\n\n## A part\n\nText [x](https://e.org/y).\n\n### Sub\n\n## B\n", True),
+        ("Intro.\n\n## Same\n\n## Same\n\n#### Deep\n\n# Top later\n", True),
+        ("# Title first\n\nText.\n", False),  # MkDocs takes it as the page's title
+        ("Text [x](other.md).\n", False),  # MkDocs rewrites and checks it
+        ("Text [x](#part).\n", False),
+        ("- a list\n", False),
+    ]:
+        fast, slow = both_page_renderings(tmp_path, markdown)
+        assert (fast is not None) is plain, markdown
+        if fast is not None:
+            assert fast == slow, markdown
+
+
+def test_generated_articles_render_as_mkdocs_renders_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loader = SourceFileLoader("bench", str(REPO / "scripts" / "bench"))
+    spec = importlib.util.spec_from_loader("bench", loader)
+    assert spec is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench", bench)
+    loader.exec_module(bench)
+    bench.write_archive(tmp_path / "archive", 15, 5, seed=5)
+    for path in sorted((tmp_path / "archive" / "docs" / "articles").glob("*.md")):
+        fast, slow = both_page_renderings(tmp_path / "page", path.read_text(encoding="utf-8"))
+        assert fast is not None, path.name
+        assert fast == slow, path.name
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=plain_document())
+def test_plain_documents_render_as_mkdocs_renders_them(
+    tmp_path_factory: pytest.TempPathFactory, document: str
+) -> None:
+    fast, slow = both_page_renderings(tmp_path_factory.mktemp("page"), document)
     if fast is not None:
         assert fast == slow

@@ -40,11 +40,15 @@ class MarkdownConfig:
         """:meth:`render`'s HTML when ``text`` is plain Markdown (see
         :mod:`annotary.plainmarkdown`: a tenth of a millisecond for an article, less
         than reading it from a cache), else ``None``."""
+        html = self.plain_html(text)
+        return clean_article_html(html) if html is not None else None
+
+    def plain_html(self, text: str) -> str | None:
+        """Python-Markdown's HTML for ``text`` (not cleaned) when it is plain Markdown."""
         plain = self._plain_settings
         if plain is None or not agrees(plain, self._render_markdown):
             return None
-        html = render_plain(text, plain)
-        return clean_article_html(html) if html is not None else None
+        return render_plain(text, plain)
 
     @functools.cached_property
     def _plain_settings(self) -> PlainSettings | None:

@@ -26,16 +26,19 @@ import hashlib
 import importlib.util
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markdown.extensions import toc
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import AnchorLink, TableOfContents
+from mkdocs.structure.toc import AnchorLink, TableOfContents, get_toc
 
 from .cache import Cache
+from .markup import MarkdownConfig
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -99,8 +102,60 @@ def remember_render(
     if isinstance(stored, dict) and _restore(page, stored, files):
         return
     with _warnings_logged() as logged:
-        Page.render(page, config, files)
+        if not render_plain_page(page, config):
+            Page.render(page, config, files)
     cache.put(NAMESPACE, key, _remembered(page, logged))
+
+
+def render_plain_page(page: Page, config: MkDocsConfig) -> bool:
+    """``Page.render`` for a page in plain Markdown, without Python-Markdown: the same
+    HTML, table of contents, title and anchor ids (``tests/test_plainmarkdown.py``
+    compares the two). ``False``, having changed nothing, for any other page.
+
+    Plain as :mod:`annotary.plainmarkdown` says, and more: every link is to
+    another site (MkDocs rewrites and checks the others), the page does not
+    start with its own ``#`` title (MkDocs takes it as the page's title), and
+    the table of contents has every level (no ``toc_depth``).
+    """
+    extensions = config.markdown_extensions
+    configs = config.mdx_configs or {}
+    if page.markdown is None or not all(isinstance(e, str) for e in extensions):
+        return False
+    if "toc_depth" in (configs.get("toc") or {}):
+        return False
+    html = MarkdownConfig(tuple(extensions), configs).plain_html(page.markdown)
+    if html is None or html.startswith("<h1") or not _external_links_only(html):
+        return False
+    tokens: list[Any] = [
+        {"level": int(level), "id": anchor, "name": toc.strip_tags(inner), "html": inner,
+         "data-toc-label": ""}
+        for level, anchor, inner in _HEADING_HTML.findall(html)
+    ]  # fmt: skip
+    anchors = [token["id"] for token in tokens]
+    # MkDocs checks the headings' permalinks as links to the page's own anchors
+    permalinks = {href[1:]: href for href in _PERMALINK.findall(html)}
+    page.content = html
+    page.toc = get_toc(toc.nest_toc_tokens(tokens))  # (which empties ``tokens``)
+    page._title_from_render = None
+    page.present_anchor_ids = set(anchors)
+    if logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG:
+        page.links_to_anchors = {page.file: permalinks} if permalinks else {}
+    return True
+
+
+#: A heading as :mod:`annotary.plainmarkdown` writes it: level, id, inner HTML.
+_HEADING_HTML = re.compile(
+    r'<h([1-6]) id="([^"]*)">(.*?)(?:<a class="[^"]*" href="#[^"]*"[^>]*>&para;</a>)?</h\1>'
+)
+_PERMALINK = re.compile(r'<a class="[^"]*" href="(#[^"]*)"')
+_HREF = re.compile(r'<a (?:class="[^"]*" )?href="([^"]*)"')
+
+
+def _external_links_only(html: str) -> bool:
+    return all(
+        href.startswith(("https://", "http://")) or (href.startswith("#") and 'class="' in tag)
+        for tag, href in ((m.group(), m.group(1)) for m in _HREF.finditer(html))
+    )
 
 
 def remember_search(plugins: Any, cache: Cache, remembered: Callable[[Page], bool]) -> None:
