@@ -106,16 +106,23 @@ def test_every_article_of_the_repo_renders_the_same(name: str) -> None:
         assert fast is None or fast == slow
 
 
-def test_the_generated_archive_takes_the_fast_path_and_renders_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def generated_archive(
+    root: Path, monkeypatch: pytest.MonkeyPatch, *, articles: int, seed: int
 ) -> None:
+    """``scripts/bench``'s synthetic archive (5 annotations an article) in ``root``."""
     loader = SourceFileLoader("bench", str(REPO / "scripts" / "bench"))
     spec = importlib.util.spec_from_loader("bench", loader)
     assert spec is not None
     bench = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "bench", bench)
     loader.exec_module(bench)
-    bench.write_archive(tmp_path, 40, 5, seed=3)
+    bench.write_archive(root, articles, 5, seed=seed)
+
+
+def test_the_generated_archive_takes_the_fast_path_and_renders_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generated_archive(tmp_path, monkeypatch, articles=40, seed=3)
     rendered = 0
     for path in sorted((tmp_path / "docs" / "articles").glob("*.md")):
         body = split_front_matter(path.read_text(encoding="utf-8")).body
@@ -260,13 +267,7 @@ def test_the_page_fast_path_gives_mkdocs_page(tmp_path: Path) -> None:
 def test_generated_articles_render_as_mkdocs_renders_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loader = SourceFileLoader("bench", str(REPO / "scripts" / "bench"))
-    spec = importlib.util.spec_from_loader("bench", loader)
-    assert spec is not None
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "bench", bench)
-    loader.exec_module(bench)
-    bench.write_archive(tmp_path / "archive", 15, 5, seed=5)
+    generated_archive(tmp_path / "archive", monkeypatch, articles=15, seed=5)
     for path in sorted((tmp_path / "archive" / "docs" / "articles").glob("*.md")):
         fast, slow = both_page_renderings(tmp_path / "page", path.read_text(encoding="utf-8"))
         assert fast is not None, path.name
