@@ -245,9 +245,12 @@ class LoopServer(Server):
         self._want_rebuild = False
 
 
-def serve(root: Path, site: Path, kind: type[Server] = Server) -> tuple[Server, list[str]]:
-    """A first ``mkdocs serve --dirty`` build, and the server's builder after the plugin
-    wrapped it; the list records each time MkDocs' own rebuild runs."""
+def serve(tmp_path: Path, kind: type[Server] = Server) -> tuple[Path, Path, Server, list[str]]:
+    """The test archive (its root) after a first ``mkdocs serve --dirty`` build (into the
+    returned site), and the server's builder after the plugin wrapped it; the list
+    records each time MkDocs' own rebuild runs."""
+    root = make_archive(tmp_path / "repo")
+    site = tmp_path / "served"
     rebuilds: list[str] = []
 
     def rebuild() -> None:
@@ -262,15 +265,13 @@ def serve(root: Path, site: Path, kind: type[Server] = Server) -> tuple[Server, 
         server = config.plugins.on_serve(kind(rebuild), config=config, builder=rebuild)
     finally:
         del os.environ["ANNOTARY_CACHE"]
-    return server, rebuilds
+    return root, site, server, rebuilds
 
 
 def test_a_note_edit_under_serve_rewrites_the_article_page_in_place(
     tmp_path: Path, quiet: None
 ) -> None:
-    root = make_archive(tmp_path / "repo")
-    site = tmp_path / "served"
-    server, rebuilds = serve(root, site)
+    root, site, server, rebuilds = serve(tmp_path)
     before = mtimes(site)
     add_note(root)
     server.builder()
@@ -288,9 +289,7 @@ def test_a_note_edit_under_serve_rewrites_the_article_page_in_place(
 def test_a_verdict_edit_under_serve_rewrites_its_listings_in_place(
     tmp_path: Path, quiet: None
 ) -> None:
-    root = make_archive(tmp_path / "repo")
-    site = tmp_path / "served"
-    server, rebuilds = serve(root, site)
+    root, site, server, rebuilds = serve(tmp_path)
     before = mtimes(site)
     edit(root)
     server.builder()
@@ -328,9 +327,7 @@ def test_a_verdict_edit_under_serve_rewrites_its_listings_in_place(
 def test_under_serve_other_edits_get_the_full_rebuild(
     tmp_path: Path, quiet: None, change: str
 ) -> None:
-    root = make_archive(tmp_path / "repo")
-    site = tmp_path / "served"
-    server, rebuilds = serve(root, site)
+    root, site, server, rebuilds = serve(tmp_path)
     annotations = root / "annotations" / "test-article.yml"
     if change == "article text":
         article = root / "docs" / "articles" / "test-article.md"
@@ -457,9 +454,7 @@ def test_under_serve_the_article_shows_first_and_its_listings_on_the_next_round(
     tmp_path: Path, quiet: None
 ) -> None:
     """At 10,000 articles the listings of a verdict take seconds: the article does not wait."""
-    root = make_archive(tmp_path / "repo")
-    site = tmp_path / "served"
-    server, rebuilds = serve(root, site, LoopServer)
+    root, site, server, rebuilds = serve(tmp_path, LoopServer)
     assert isinstance(server, LoopServer)
     before = mtimes(site)
     edit(root)
@@ -482,9 +477,7 @@ def test_under_serve_the_article_shows_first_and_its_listings_on_the_next_round(
 def test_under_serve_a_new_listing_page_goes_to_the_full_rebuild_after_the_article(
     tmp_path: Path, quiet: None
 ) -> None:
-    root = make_archive(tmp_path / "repo")
-    site = tmp_path / "served"
-    server, rebuilds = serve(root, site, LoopServer)
+    root, site, server, rebuilds = serve(tmp_path, LoopServer)
     path = root / "annotations" / "test-article.yml"
     text = path.read_text(encoding="utf-8")
     path.write_text(

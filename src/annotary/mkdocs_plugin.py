@@ -716,9 +716,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         """
         src = page.file.src_uri
         outputs = self.outputs
-        if outputs is None:
-            if src in self.deferred:
-                page.content = self._full_content(src)
+        if outputs is None:  # (then no page's content was deferred: on_page_context)
             return render()
         identity = self.output_ids.get(src) or content_identity(page.content)
         key = outputs.key(template, page, context, identity)
