@@ -17,6 +17,7 @@ import os
 import random
 import signal
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from annotary import pipeline
 from annotary.archive import load_archive
 from annotary.cache import CACHE_DIR, Cache
 from annotary.cli import main
-from annotary.diagnostics import Diagnostic, Location, Severity
+from annotary.diagnostics import Diagnostic, Location, Record, Severity
 from annotary.markup import MarkdownConfig
 from annotary.pipeline import (
     PARALLEL_MIN_FILES,
@@ -508,3 +509,23 @@ def test_the_model_pickles_to_equal_records_of_the_same_classes() -> None:
     assert records
     assert all(isinstance(r, Record) and not hasattr(r, "__dict__") for r in records)
     assert type(again.problems[-1].location) is Location
+
+
+@dataclass(frozen=True, slots=True)
+class _OneField(Record):
+    only: str
+
+
+@dataclass(frozen=True, slots=True)
+class _NoField(Record):
+    pass
+
+
+def test_records_of_one_field_or_none_pickle_too() -> None:
+    """``operator.attrgetter`` of one name gives the value, not a 1-tuple: a record of one
+    field must still come back as itself."""
+    import pickle
+
+    for record in (_OneField("x"), _NoField(), Location("f.yml", 2, 3)):
+        again = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == record and type(again) is type(record)
