@@ -528,4 +528,5 @@ def test_records_of_one_field_or_none_pickle_too() -> None:
 
     for record in (_OneField("x"), _NoField(), Location("f.yml", 2, 3)):
         again = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
-        assert again == record and type(again) is type(record)
+        assert again == record
+        assert type(again) is type(record)
