@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 from annotary import cache as cache_module
 from annotary import pipeline
-from annotary.cache import CACHE_DIR, Cache, code_fingerprint, machine_secret, secret_path
+from annotary.cache import Cache, code_fingerprint, machine_secret, secret_path
 from annotary.markup import MarkdownConfig
 from annotary.pipeline import check_archive
 from conftest import Repo
@@ -29,8 +28,31 @@ def store(tmp_path: Path) -> Cache:
     return Cache(tmp_path / "cache", version="1.0", fingerprint="code", secret=SECRET)
 
 
-def _entry(store: Cache, namespace: str, key: str) -> Path:
-    return store.directory / namespace / key[:2] / f"{key}.json"
+def _packs(store: Cache) -> list[Path]:
+    return sorted((store.directory / cache_module.PACKS_DIR).glob("*.pack"))
+
+
+def _record(
+    namespace: str,
+    key: str,
+    value: bytes,
+    *,
+    mac: bytes,
+    kind: int = cache_module._JSON,
+    magic: bytes = cache_module._MAGIC,
+) -> bytes:
+    """One record as :meth:`Cache.put` appends it, with the parts given."""
+    name = namespace.encode()
+    header = cache_module._RECORD.pack(magic, kind, len(name), bytes.fromhex(key), mac, len(value))
+    return header + name + value
+
+
+def _plant(store: Cache, data: bytes, name: str = "1-1-aa.pack") -> Path:
+    """A pack that no process of this test wrote (a crafted or broken one)."""
+    path = store.directory / cache_module.PACKS_DIR / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
 
 
 # --- The store ---------------------------------------------------------------------------
@@ -42,8 +64,13 @@ def test_hit_after_put(store: Cache) -> None:
     store.put("pages", key, {"html": "<p>é</p>", "ids": ["a"]})
     assert store.get("pages", key) == {"html": "<p>é</p>", "ids": ["a"]}
     assert (store.hits, store.misses) == (1, 1)
-    # written atomically: no temporary file is left beside the entry
-    assert [p.name for p in _entry(store, "pages", key).parent.iterdir()] == [f"{key}.json"]
+    # appended to this process's one pack, and read back by another cache
+    assert len(_packs(store)) == 1
+    store.put("pages", store.key("pages", "other"), "second")
+    assert len(_packs(store)) == 1
+    again = Cache(store.directory, version="1.0", fingerprint="code", secret=SECRET)
+    assert again.get("pages", key) == {"html": "<p>é</p>", "ids": ["a"]}
+    assert again.entries("pages") == {key, store.key("pages", "other")}
 
 
 def test_get_or_compute_computes_once(store: Cache) -> None:
@@ -77,40 +104,47 @@ def test_any_input_change_is_a_miss(store: Cache, other: tuple[str, tuple[str, .
     assert store.get(namespace, store.key(namespace, *parts)) is None
 
 
-def _planted(
-    store: Cache, key: str, secret: bytes, value: bytes, changes: dict[str, object] | None = None
+def _signed(
+    store: Cache,
+    key: str,
+    value: bytes,
+    *,
+    secret: bytes = SECRET,
+    namespace: str = "pages",
+    kind: int = cache_module._JSON,
+    signed_key: str | None = None,
 ) -> bytes:
-    """An entry made as :meth:`Cache.put` makes one, with ``secret`` and header ``changes``."""
+    """A record of ``key`` in "pages", signed with ``secret`` over the parts given."""
     signer = Cache(store.directory, secret=secret)
-    fields = {"format": 1, "key": key, "mac": signer._mac(key, value), **(changes or {})}
-    return json.dumps(fields).encode() + b"\n" + value
+    mac = signer._mac(namespace, kind, signed_key or key, value)
+    return _record("pages", key, value, mac=mac)
 
 
 @pytest.mark.parametrize(
     "make",
     [
         lambda store, key: b"",
-        lambda store, key: b"{not json",
-        lambda store, key: b"\xff\xfe garbage\n\xff",
-        lambda store, key: b"[1, 2]\n[3]",
-        lambda store, key: _planted(store, key, SECRET, b'"x"', {"key": None}),
-        lambda store, key: _planted(store, key, SECRET, b'"x"', {"key": "0" * 64}),
-        lambda store, key: _planted(store, key, SECRET, b'"x"', {"format": 999}),
-        lambda store, key: _planted(store, key, SECRET, b'"x"', {"mac": None}),
-        lambda store, key: _planted(store, key, SECRET, b'"x') + b"truncated",
-        lambda store, key: _planted(store, key, SECRET, b"{not json"),
+        lambda store, key: b"{not a pack",
+        lambda store, key: b"\xff\xfe garbage\n\xff" * 20,
+        lambda store, key: _record("pages", key, b'"x"', mac=b"\0" * 32),
+        lambda store, key: _record("pages", key, b'"x"', mac=b"\0" * 32, magic=b"NOPE"),
+        lambda store, key: _signed(store, key, b'"x"', signed_key="0" * 64),
+        lambda store, key: _signed(store, key, b'"x"', namespace="anchors"),
+        lambda store, key: _signed(store, key, b'"x"', kind=cache_module._BYTES),
+        lambda store, key: _signed(store, key, b'"x"')[:-1],  # truncated
+        lambda store, key: _signed(store, key, b"{not json"),
         # a crafted entry committed to the repo: right layout, but not this machine's
-        lambda store, key: _planted(store, key, b"p" * 32, b'"<script>alert(1)</script>"'),
+        lambda store, key: _signed(store, key, b'"<script>alert(1)</script>"', secret=b"p" * 32),
     ],
     ids=[
         "empty",
-        "not-json",
-        "not-utf8",
-        "no-header",
-        "no-key",
-        "other-key",
-        "other-format",
+        "not-a-pack",
+        "garbage",
         "no-mac",
+        "other-magic",
+        "signed-for-another-key",
+        "signed-for-another-namespace",
+        "signed-for-another-kind",
         "truncated",
         "value-not-json",
         "planted",
@@ -118,13 +152,27 @@ def _planted(
 )
 def test_corrupt_foreign_or_planted_entries_are_misses(store: Cache, make: object) -> None:
     key = store.key("pages", "x")
-    path = _entry(store, "pages", key)
-    path.parent.mkdir(parents=True)
-    path.write_bytes(make(store, key))  # type: ignore[operator]
+    _plant(store, make(store, key))  # type: ignore[operator]
     assert store.get("pages", key) is None
-    # and get_or_compute repairs it
+    # and get_or_compute repairs it, for every later reader too (the newest record wins)
     assert store.get_or_compute("pages", ("x",), lambda: "fresh", lambda v: True) == "fresh"
     assert store.get("pages", key) == "fresh"
+    assert (
+        Cache(store.directory, version="1.0", fingerprint="code", secret=SECRET).get("pages", key)
+        == "fresh"
+    )
+
+
+def test_a_record_being_written_is_read_once_it_is_whole(store: Cache) -> None:
+    """Another process's pack grows while this one reads: half a record is a miss, and
+    the whole record a hit once it is there (a miss looks again)."""
+    key = store.key("pages", "x")
+    record = _signed(store, key, b'"late"')
+    path = _plant(store, record[:-2])
+    assert store.get("pages", key) is None
+    path.write_bytes(record)
+    store._refreshed = float("-inf")  # as if REFRESH_SECONDS had passed
+    assert store.get("pages", key) == "late"
 
 
 def test_invalid_value_is_recomputed(store: Cache) -> None:
@@ -197,21 +245,91 @@ def test_bad_namespace_or_key_is_refused(store: Cache) -> None:
         store.get("pages", "../../x")
 
 
-def test_sweep_removes_only_unused_entries(tmp_path: Path) -> None:
-    first = Cache(tmp_path, fingerprint="code", secret=SECRET)
+def _cache(directory: Path) -> Cache:
+    return Cache(directory, fingerprint="code", secret=SECRET)
+
+
+def test_sweep_drops_unused_entries_once_they_are_a_quarter_of_a_pack(tmp_path: Path) -> None:
+    first = _cache(tmp_path)
     for name in ("kept", "stale"):
         first.put("pages", first.key("pages", name), name)
     other = first.key("markdown", "untouched namespace")
     first.put("markdown", other, "m")
-    stray = tmp_path / "pages" / "README.txt"
-    stray.write_text("not an entry")
+    first.close()
+    (old,) = _packs(first)
 
-    second = Cache(tmp_path, fingerprint="code", secret=SECRET)
+    second = _cache(tmp_path)
     assert second.get("pages", second.key("pages", "kept")) == "kept"
     assert second.sweep() == 1
-    assert second.get("pages", second.key("pages", "stale")) is None
-    assert second.get("pages", second.key("pages", "kept")) == "kept"
-    assert second.get("markdown", other) == "m"
+    assert not old.exists()  # rewritten into a new pack
+    third = _cache(tmp_path)
+    assert third.get("pages", third.key("pages", "stale")) is None
+    assert third.get("pages", third.key("pages", "kept")) == "kept"
+    assert third.get("markdown", other) == "m"  # a namespace the sweep's run did not use
+    assert len(_packs(third)) == 1
+
+
+def test_sweep_leaves_a_pack_with_little_waste_as_it_is(tmp_path: Path) -> None:
+    first = _cache(tmp_path)
+    names = [f"page {n}" for n in range(8)]
+    for name in names:
+        first.put("pages", first.key("pages", name), name)
+    first.close()
+    (pack,) = _packs(first)
+    before = pack.read_bytes()
+    second = _cache(tmp_path)
+    for name in names[1:]:
+        assert second.get("pages", second.key("pages", name)) == name
+    assert second.sweep() == 0  # one eighth unused: not worth rewriting the pack
+    assert pack.read_bytes() == before
+    names[0] = "changed"
+    third = _cache(tmp_path)
+    third.put("pages", third.key("pages", "changed"), "changed")
+    for name in names[2:]:  # a second unused one: a quarter of the pack
+        assert third.get("pages", third.key("pages", name)) == name
+    assert third.sweep() == 2
+    assert not pack.exists()
+    fourth = _cache(tmp_path)
+    assert {fourth.get("pages", fourth.key("pages", name)) for name in names[2:]} == set(names[2:])
+    assert fourth.get("pages", fourth.key("pages", "changed")) == "changed"
+
+
+def test_sweep_leaves_a_pack_that_another_process_writes(tmp_path: Path) -> None:
+    writer = _cache(tmp_path)
+    writer.put("pages", writer.key("pages", "theirs"), "theirs")  # and its pack stays open
+    (pack,) = _packs(writer)
+    sweeper = _cache(tmp_path)
+    sweeper.get("pages", sweeper.key("pages", "mine"))  # "pages" used, "theirs" not
+    assert sweeper.sweep() == 0
+    assert pack.exists()
+    writer.close()
+    assert sweeper.sweep() == 1
+    assert not pack.exists()
+
+
+def test_sweep_merges_small_packs(tmp_path: Path) -> None:
+    names = [f"entry {n}" for n in range(cache_module.MAX_PACKS + 3)]
+    for name in names:  # one process, one pack each
+        writer = _cache(tmp_path)
+        writer.put("pages", writer.key("pages", name), name)
+        writer.close()
+    sweeper = _cache(tmp_path)
+    assert {sweeper.get("pages", sweeper.key("pages", name)) for name in names} == set(names)
+    assert sweeper.sweep() == 0
+    assert len(_packs(sweeper)) < cache_module.MAX_PACKS
+    again = _cache(tmp_path)
+    assert {again.get("pages", again.key("pages", name)) for name in names} == set(names)
+
+
+def test_sweep_deletes_entry_files_of_the_layout_before_packs(tmp_path: Path) -> None:
+    old = tmp_path / "pages" / "ab" / f"{'ab' * 32}.json"
+    old.parent.mkdir(parents=True)
+    old.write_text("{}")
+    stray = tmp_path / "pages" / "README.txt"
+    stray.write_text("not an entry")
+    _cache(tmp_path).sweep()
+    assert not old.exists()
+    assert not old.parent.exists()
     assert stray.exists()
 
 
@@ -256,8 +374,8 @@ def test_check_archive_same_with_cache_cold_and_warm(repo: Repo, plain: bool) ->
     store = Cache.for_root(repo.root)
     expected = _summary(repo.root, None)
     assert _summary(repo.root, store) == expected  # cold: fills the cache
-    assert (repo.root / CACHE_DIR / "anchors").is_dir()
-    assert (repo.root / CACHE_DIR / "markdown").is_dir() is not plain
+    assert store.entries("anchors")
+    assert bool(store.entries("markdown")) is not plain
     assert _summary(repo.root, Cache.for_root(repo.root)) == expected  # warm
 
 
@@ -293,18 +411,15 @@ def test_corrupt_anchor_entries_are_recomputed(repo: Repo) -> None:
     repo.annotations(DRIFTED)
     expected = _summary(repo.root, Cache.for_root(repo.root))
     store = Cache.for_root(repo.root)
-    entries = list((repo.root / CACHE_DIR / "anchors").rglob("*.json"))
-    assert entries
-    for path in entries:
-        header, _, data = path.read_bytes().partition(b"\n")
-        value = json.loads(data)
+    keys = store.entries("anchors")
+    assert keys
+    for key in keys:
+        value = store.get("anchors", key)
         for result in value.values():
             result["start"], result["end"] = 10**9, -1  # shaped right, offsets impossible
             result["state"] = "exact"
-        data = json.dumps(value).encode()
-        mac = store._mac(path.stem, data)  # signed as this machine would: only the shape is off
-        header = json.dumps({**json.loads(header), "mac": mac}).encode()
-        path.write_bytes(header + b"\n" + data)
+        store.put("anchors", key, value)  # signed as this machine would: only the shape is off
+    store.close()
     assert _summary(repo.root, Cache.for_root(repo.root)) == expected
 
 
@@ -313,8 +428,8 @@ def test_markdown_settings_that_are_not_data_are_not_cached(repo: Repo) -> None:
     assert pipeline.markdown_fingerprint(config) is None
     store = Cache.for_root(repo.root)
     check_archive(repo.root, config, cache=store)
-    assert not (repo.root / CACHE_DIR / "markdown").exists()
-    assert (repo.root / CACHE_DIR / "anchors").is_dir()
+    assert not store.entries("markdown")
+    assert store.entries("anchors")
 
 
 def test_markdown_fingerprint_covers_settings_and_versions() -> None:
@@ -330,9 +445,7 @@ def test_markdown_fingerprint_covers_settings_and_versions() -> None:
 def test_an_entry_signed_on_this_machine_is_a_hit(store: Cache) -> None:
     """The control for the planted entries above: only the changes make them misses."""
     key = store.key("pages", "x")
-    path = _entry(store, "pages", key)
-    path.parent.mkdir(parents=True)
-    path.write_bytes(_planted(store, key, SECRET, b'"x"'))
+    _plant(store, _signed(store, key, b'"x"'))
     assert store.get("pages", key) == "x"
 
 
@@ -353,18 +466,14 @@ def test_objects_round_trip_and_planted_pickles_are_never_loaded(
     store.put_object("archive", key, {"kept": (1, 2)})
     assert store.get_object("archive", key, dict) == {"kept": (1, 2)}
     assert store.get_object("archive", key, list) is None  # not the kind asked for
-    # A file of the right name whose pickle would run code, with a header that is
-    # not this machine's: never unpickled.
+    # A record of that key whose pickle would run code, not signed by this machine:
+    # never unpickled.
     marker = tmp_path / "ran"
     data = pickle.dumps(_Planted(marker))
-    path = store._path("archive", key, ".pickle")
-    header = {"format": cache_module.CACHE_FORMAT, "key": key, "mac": "0" * 64}
-    path.write_bytes(json.dumps(header).encode() + b"\n" + data)
-    assert store.get_object("archive", key, object) is None
-    assert not marker.exists()
-    # The same bytes signed by another machine's key: still refused.
     other = Cache(store.directory, secret=b"another machine's secret key....")
-    header["mac"] = other._mac(key, data)
-    path.write_bytes(json.dumps(header).encode() + b"\n" + data)
-    assert store.get_object("archive", key, object) is None
-    assert not marker.exists()
+    for mac in (b"\0" * 32, other._mac("archive", cache_module._PICKLE, key, data)):
+        planted = Cache(tmp_path / "planted", version="1.0", fingerprint="code", secret=SECRET)
+        _plant(planted, _record("archive", key, data, mac=mac, kind=cache_module._PICKLE))
+        assert planted.get_object("archive", key, object) is None
+        assert not marker.exists()
+        planted.close()

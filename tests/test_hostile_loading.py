@@ -648,14 +648,12 @@ def test_a_hostile_build_writes_nothing_outside_site(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     after = manifest(tmp_path, skip=root / "site")
     # The cache of finished pages is the one other thing a build writes: under
-    # .cache/annotary (ignored by git), entries named by their hash, nothing else.
+    # .cache/annotary (ignored by git), packs named by time and process, nothing else.
     cache = {rel: v for rel, v in after.items() if rel.startswith("repo/.cache")}
     assert cache, "the cache is on by default"
     entries = [rel for rel, v in cache.items() if v != "dir"]
     assert all(
-        re.fullmatch(
-            r"repo/\.cache/annotary/[a-z-]+/[0-9a-f]{2}/[0-9a-f]{64}\.(json|pickle|bin)", rel
-        )
+        re.fullmatch(r"repo/\.cache/annotary/packs/[0-9a-f]+-[0-9]+-[0-9a-f]{8}\.pack", rel)
         for rel in entries
     ), entries
     assert {rel: v for rel, v in after.items() if rel not in cache} == before

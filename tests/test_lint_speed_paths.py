@@ -24,7 +24,7 @@ import pytest
 
 from annotary import pipeline
 from annotary.archive import load_archive
-from annotary.cache import CACHE_DIR, Cache
+from annotary.cache import Cache
 from annotary.cli import main
 from annotary.diagnostics import Diagnostic, Location, Record, Severity
 from annotary.markup import MarkdownConfig
@@ -436,8 +436,8 @@ def test_lint_uses_the_cache_unless_told_not_to(tmp_path: Path, spy: list[int]) 
     assert not (root / ".cache").exists()
     assert not (tmp_path / "config").exists()  # not even the machine's secret
     assert lint(root, "--format", "json", "--jobs", "2") == (code, expected, "")
-    assert (root / CACHE_DIR / "markdown").is_dir()
-    assert (root / CACHE_DIR / "anchors").is_dir()
+    assert Cache.for_root(root).entries("markdown")
+    assert Cache.for_root(root).entries("anchors")
     assert lint(root, "--format", "json", "--jobs", "1") == (code, expected, "")  # warm
     assert lint(root, "--format", "json", "--jobs", "2") == (code, expected, "")  # warm
     assert spy == [2, 2, 2]
@@ -478,15 +478,20 @@ def test_workers_report_the_entries_they_use(tmp_path: Path) -> None:
     root = make_archive(tmp_path / "archive", messy=False)
     cold = Cache.for_root(root)
     check_archive(root, cache=cold, jobs=2)
-    entries = sorted((root / CACHE_DIR).rglob("*.json"))
-    assert entries
+    entries = _entries(root)
+    assert entries["anchors"]
     assert cold.misses > 0
     assert cold.sweep() == 0
     warm = Cache.for_root(root)
     check_archive(root, cache=warm, jobs=2)
     assert warm.hits == cold.misses
     assert warm.sweep() == 0
-    assert sorted((root / CACHE_DIR).rglob("*.json")) == entries
+    assert _entries(root) == entries
+
+
+def _entries(root: Path) -> dict[str, set[str]]:
+    cache = Cache.for_root(root)
+    return {namespace: cache.entries(namespace) for namespace in ("anchors", "markdown")}
 
 
 def test_the_model_pickles_to_equal_records_of_the_same_classes() -> None:

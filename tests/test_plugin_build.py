@@ -28,6 +28,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 from annotary import mkdocs_plugin, mkdocs_render
+from annotary.cache import CACHE_DIR, PACKS_DIR, Cache
 from annotary.mkdocs_plugin import _cpus
 from conftest import ANNOTATIONS, ARTICLE, REPO
 
@@ -136,7 +137,7 @@ def test_a_dirty_rebuild_redoes_only_what_the_edit_touches(tmp_path: Path, quiet
 def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(tmp_path: Path, quiet: None) -> None:
     root = make_archive(tmp_path / "repo")
     run_build(root, tmp_path / "cold", dirty=False)
-    assert list((root / ".cache" / "annotary" / "article-page").rglob("*.pickle"))
+    assert cache_entries(root, "article-page")
     warm = tmp_path / "warm"
     run_build(root, warm, dirty=False)
     assert pages(warm) == pages(tmp_path / "cold")
@@ -154,7 +155,7 @@ def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(tmp_path: Path, q
     assert (warm / collection).read_bytes() == (uncached / collection).read_bytes()
     assert TOKEN in (warm / collection).read_text(encoding="utf-8")
     run_build(root, warm, dirty=False)
-    assert list((root / ".cache" / "annotary" / "archive-export").rglob("*.bin"))
+    assert cache_entries(root, "archive-export")
     assert (warm / collection).read_bytes() == (uncached / collection).read_bytes()
 
 
@@ -412,21 +413,19 @@ def test_a_warm_build_renders_no_article_markdown_yet_warns_and_links_the_same(
     cold = built("cold", fails=True)
     assert any("lost.md" in m for m in cold), cold
     assert any("#top" in m for m in cold), cold  # no such anchor in the other article
-    entries = list((root / ".cache" / "annotary" / "markdown-render").rglob("*.json"))
-    assert len(entries) == 2  # one per article
-    stamps = {p: p.stat().st_mtime_ns for p in entries}
+    assert len(cache_entries(root, "markdown-render")) == 2  # one per article
+    packs = cache_packs(root)
     assert built("warm", fails=True) == cold
-    assert {p: p.stat().st_mtime_ns for p in entries} == stamps  # read, not rendered again
+    assert cache_packs(root) == packs  # read, not rendered (nor written) again
 
     # the file the link named appears: that article renders again, without the warning
     (root / "docs" / "lost.md").write_text("# Found\n", encoding="utf-8")
     found = built("found", fails=False)
     assert not any("lost.md" in m for m in found), found
     assert any("#top" in m for m in found), found
-    entries = list((root / ".cache" / "annotary" / "markdown-render").rglob("*.json"))
-    stamps = {p: p.stat().st_mtime_ns for p in entries}
+    packs = cache_packs(root)
     assert built("warm", fails=False) == found
-    assert {p: p.stat().st_mtime_ns for p in entries} == stamps
+    assert cache_packs(root) == packs
     assert pages(tmp_path / "warm") == pages(tmp_path / "found")
     page = (tmp_path / "warm" / "articles/test-article/index.html").read_text("utf-8")
     assert 'href="#further-reading"' in page  # the table of contents came back
@@ -443,7 +442,7 @@ def test_a_cache_entry_gone_during_the_build_stops_it_with_a_clear_error(
     writing a wrong page."""
     root = make_archive(tmp_path / "repo")
     run_build(root, tmp_path / "cold", dirty=False)
-    shutil.rmtree(root / ".cache" / "annotary" / "page-output")
+    monkeypatch.setattr(mkdocs_render.PageOutputs, "get", lambda self, key: None)  # as if cleared
     monkeypatch.setattr(mkdocs_plugin, "cached_page", lambda cache, key: None)
     with caplog.at_level(logging.ERROR, logger="mkdocs"), pytest.raises(Abort):
         run_build(root, tmp_path / "warm", dirty=False)
@@ -498,7 +497,21 @@ def test_under_serve_a_new_listing_page_goes_to_the_full_rebuild_after_the_artic
 
 
 def output_entries(root: Path) -> set[str]:
-    return {p.name for p in (root / ".cache" / "annotary" / "page-output").rglob("*.pickle")}
+    return cache_entries(root, "page-output")
+
+
+def cache_entries(root: Path, namespace: str) -> set[str]:
+    cache = Cache.for_root(root)
+    try:
+        return cache.entries(namespace)
+    finally:
+        cache.close()
+
+
+def cache_packs(root: Path) -> dict[str, int]:
+    """Each pack of the cache with its size: the same after a build that wrote nothing."""
+    folder = root / CACHE_DIR / PACKS_DIR
+    return {p.name: p.stat().st_size for p in folder.glob("*.pack")}
 
 
 def test_a_warm_build_reads_pages_output_back_yet_shows_every_site_change(
@@ -640,7 +653,6 @@ def test_a_warm_build_in_another_process_reads_pages_output_back(tmp_path: Path)
     depend on the order of a set or the address of an object (string hashing
     differs between processes)."""
     root = make_archive(tmp_path / "repo")
-    folder = root / ".cache" / "annotary" / "page-output"
 
     def build(seed: str) -> dict[str, int]:
         environment = dict(os.environ, PYTHONHASHSEED=seed, NO_MKDOCS_2_WARNING="1")
@@ -651,7 +663,7 @@ def test_a_warm_build_in_another_process_reads_pages_output_back(tmp_path: Path)
             check=True,
             capture_output=True,
         )
-        return {p.name: p.stat().st_mtime_ns for p in folder.rglob("*.pickle")}
+        return cache_packs(root)
 
     first = build("1")
     assert first

@@ -481,6 +481,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             if self.complete_key is not None:
                 self.cache.put(COMPLETE, self.complete_key, True)
             self.cache.sweep()
+            self.cache.close()
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_helper()
@@ -575,9 +576,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if self.archive_key:
             # a build of the same files with the same settings went to the end: every
             # page is in the cache, and a helper would only read them a second time
-            self.complete_key = cache.key(COMPLETE, self.archive_key, *context)
-            if cache.get(COMPLETE, self.complete_key) is True:
-                return
+            complete_key = cache.key(COMPLETE, self.archive_key, *context)
+            if cache.get(COMPLETE, complete_key) is True:
+                return  # and nothing to record again
+            self.complete_key = complete_key
         archive = self.loaded.archive
         jobs: list[tuple[int, Article, tuple[Annotation, ...], PageSettings]] = []
         for number, file in enumerate(files.documentation_pages()):
