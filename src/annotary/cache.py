@@ -466,7 +466,9 @@ class Cache:
         if self._writer_file is None and self._writing:
             self._packs.mkdir(parents=True, exist_ok=True)
             name = f"{time.time_ns():x}-{os.getpid()}-{secrets.token_hex(4)}{PACK_SUFFIX}"
-            fd = os.open(self._packs / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND)
+            fd = os.open(
+                self._packs / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o666
+            )
             self._writer_file = io.FileIO(fd, "w")
             _lock(fd, blocking=True)
             self._writer_name = name
