@@ -138,6 +138,7 @@ def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(tmp_path: Path, q
     root = make_archive(tmp_path / "repo")
     run_build(root, tmp_path / "cold", dirty=False)
     assert cache_entries(root, "article-page")
+    assert len(cache_entries(root, "archive")) == 1  # no helper here: the build stores it
     warm = tmp_path / "warm"
     run_build(root, warm, dirty=False)
     assert pages(warm) == pages(tmp_path / "cold")
@@ -201,9 +202,10 @@ def test_a_renamed_source_rebuilds_every_page(tmp_path: Path, quiet: None) -> No
 
 
 def test_the_helper_process_renders_ahead_and_changes_nothing(
-    tmp_path: Path, quiet: None, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, quiet: None, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A cold build of 60 articles forks a helper (two or more CPUs); same site as without."""
+    """A cold build of 60 articles forks a helper (two or more CPUs); same site as without.
+    The helper also stores the loaded archive, once its articles are done."""
     root = make_archive(tmp_path / "repo")
     for number in range(60):
         slug = f"copy-{number:02d}"
@@ -219,10 +221,16 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
         assert int(ahead[0].split("rendered ")[1].split()[0]) > 0, ahead
     else:
         assert ahead == []
+    assert len(cache_entries(root, "archive")) == 1
     run_build(root, tmp_path / "alone", dirty=False, cache=False)
     assert pages(tmp_path / "helped") == pages(tmp_path / "alone")
 
-    # the same files again: every page is in the cache, no helper is started
+    # the same files again: every page is in the cache, no helper is started, and the
+    # archive is not loaded from its files
+    def not_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the archive was loaded again")
+
+    monkeypatch.setattr(mkdocs_plugin, "load_archive_in_workers", not_again)
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.annotary"):
         run_build(root, tmp_path / "again", dirty=False)

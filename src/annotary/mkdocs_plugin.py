@@ -201,6 +201,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         #: The cache key of the archive's files, and of this build's being complete.
         self.archive_key = ""
         self.complete_key: str | None = None
+        self.pending_archive: tuple[str, _StoredArchive] | None = None
         # What ``./scripts/serve`` keeps to update pages in place (see ``on_serve``):
         #: each article's HTML as MkDocs rendered it, compressed, and its page settings;
         self.bases: dict[str, tuple[bytes, PageSettings]] = {}
@@ -478,6 +479,9 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             if not self.dirty:  # a preview does not need the archive-wide collection
                 self._write_archive_export(config)
         if self.cache is not None and not self.dirty:
+            if self.pending_archive is not None:  # no helper took it
+                self.cache.put_object("archive", *self.pending_archive)
+                self.pending_archive = None
             if self.complete_key is not None:
                 self.cache.put(COMPLETE, self.complete_key, True)
             self.cache.sweep()
@@ -485,6 +489,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_helper()
+        self.pending_archive = None
         gc.unfreeze()
 
     def on_shutdown(self) -> None:
@@ -532,6 +537,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         changed; otherwise from the cache when no file changed since a build that had
         no error."""
         self.archive_key = ""
+        self.pending_archive = None
         if self.serving:
             self.archive_plan = plan_archive(root)
             return load_archive(root, self.load_memo, self.archive_plan)
@@ -547,7 +553,9 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             archive = loaded.archive
             for slug in archive.articles:
                 self._inputs(slug, archive)
-            cache.put_object("archive", key, _StoredArchive(loaded, self.inputs))
+            # pickled by the helper once its articles are done (a second of the main
+            # process's time at 1,000 articles), else by on_post_build
+            self.pending_archive = (key, _StoredArchive(loaded, self.inputs))
         return loaded
 
     def _inputs(self, slug: str, archive: Archive | None = None) -> str:
@@ -591,9 +599,18 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             jobs.append((number, archive.articles[slug], annotations, settings))
         self.render_context = context
         inputs = {slug: self._inputs(slug) for slug in archive.articles}
+        pending, after = self.pending_archive, None
+        if pending is not None:
+            key, stored = pending
+
+            def after() -> None:
+                cache.put_object("archive", key, stored)
+
         self.helper = _Helper.start(
-            jobs, archive, _HelperPages(files, config, cache), cache, inputs
+            jobs, archive, _HelperPages(files, config, cache), cache, inputs, after=after
         )
+        if self.helper is not None:
+            self.pending_archive = None
         self.render_context = None
 
     def _stop_helper(self) -> None:
@@ -1028,6 +1045,8 @@ class _Helper:
         pages: _HelperPages,
         cache: Cache,
         inputs: dict[str, str],
+        *,
+        after: Callable[[], None] | None = None,
     ) -> _Helper | None:
         if len(jobs) < HELPER_MIN_ARTICLES or _cpus() < 2:
             return None
@@ -1057,6 +1076,8 @@ class _Helper:
                     inputs=inputs,
                     done=pages.indexed,
                 )
+                if after is not None:  # the build has the rest of the articles to go
+                    after()
 
         process = context.Process(target=work, name="annotary-helper", daemon=True)
         process.start()
