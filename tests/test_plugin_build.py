@@ -201,26 +201,54 @@ def test_a_renamed_source_rebuilds_every_page(tmp_path: Path, quiet: None) -> No
     assert pages(site) == pages(full)
 
 
-def test_the_helper_process_renders_ahead_and_changes_nothing(
-    tmp_path: Path, quiet: None, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A cold build of 60 articles forks a helper (two or more CPUs); same site as without.
-    The helper also stores the loaded archive, once its articles are done."""
-    root = make_archive(tmp_path / "repo")
+def make_helped_archive(root: Path) -> Path:
+    """The test archive and 60 copies of its article: enough for the helper processes."""
+    make_archive(root)
     for number in range(60):
         slug = f"copy-{number:02d}"
         (root / "docs" / "articles" / f"{slug}.md").write_text(ARTICLE, encoding="utf-8")
         (root / "annotations" / f"{slug}.yml").write_text(
             ANNOTATIONS.replace("article: test-article", f"article: {slug}"), encoding="utf-8"
         )
+    return root
+
+
+def test_a_helper_that_fails_changes_nothing_and_prints_nothing(
+    tmp_path: Path, quiet: None, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever goes wrong in a helper process, the build computes what is missing itself."""
+    root = make_helped_archive(tmp_path / "repo")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a helper failed")
+
+    monkeypatch.setattr(mkdocs_plugin.AnnotaryPlugin, "_render_ahead", broken)
+    monkeypatch.setattr(mkdocs_plugin, "prepare_pages", broken)
+    run_build(root, tmp_path / "helped", dirty=False)
+    assert "Traceback" not in capfd.readouterr().err
+    run_build(root, tmp_path / "alone", dirty=False, cache=False)
+    assert pages(tmp_path / "helped") == pages(tmp_path / "alone")
+
+
+def test_the_helper_process_renders_ahead_and_changes_nothing(
+    tmp_path: Path, quiet: None, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build of 60 articles forks a helper (two or more CPUs); same site as without.
+    The helper also stores the loaded archive, once its articles are done; a second
+    helper makes pages' theme output ahead while MkDocs builds them."""
+    root = make_helped_archive(tmp_path / "repo")
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.annotary"):
         run_build(root, tmp_path / "helped", dirty=False)
     ahead = [r.getMessage() for r in caplog.records if "rendered" in r.getMessage()]
+    themed = [r.getMessage() for r in caplog.records if "theme output ahead" in r.getMessage()]
     if _cpus() >= 2:
         assert len(ahead) == 1, ahead
         assert int(ahead[0].split("rendered ")[1].split()[0]) > 0, ahead
+        assert len(themed) == 1, themed
+        assert int(themed[0].split("made ")[1].split()[0]) > 0, themed
     else:
         assert ahead == []
+        assert themed == []
     assert len(cache_entries(root, "archive")) == 1
     run_build(root, tmp_path / "alone", dirty=False, cache=False)
     assert pages(tmp_path / "helped") == pages(tmp_path / "alone")
@@ -234,7 +262,7 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.annotary"):
         run_build(root, tmp_path / "again", dirty=False)
-    assert [r for r in caplog.records if "rendered" in r.getMessage()] == []
+    assert [r for r in caplog.records if "ahead" in r.getMessage()] == []
     assert pages(tmp_path / "again") == pages(tmp_path / "alone")
 
 

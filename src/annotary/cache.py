@@ -12,7 +12,8 @@ its wall time went to that alone; appending costs a copy. A process reads
 other packs by an index of their records (a fixed header each), and looks
 again on a miss: the build's helper appends articles while the build runs.
 :meth:`Cache.sweep` rewrites a pack without its unused entries once they are a
-quarter of it.
+quarter of it. A :class:`Cache` is used by one thread at a time (a build, or
+the preview server's build loop).
 
 What keeps it from ever serving a stale result:
 

@@ -53,6 +53,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from mkdocs.commands.build import get_context
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
@@ -186,7 +187,9 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.passages: dict[str, tuple[Passage, ...]] | None = None
         self.dirty = False
         self.serving = False
-        self.helper: _Helper | None = None
+        self.helper: _Ahead | None = None  # articles ahead, while MkDocs populates pages
+        self.template_helper: _Ahead | None = None  # pages' theme output, while it builds them
+        self.nav: Navigation | None = None
         #: What every article's Markdown rendering depends on (see :mod:`.mkdocs_render`).
         self.render_context: tuple[str, str] | None = None
         self.changed: set[str] | None = None
@@ -443,7 +446,61 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return None
         self.outputs = PageOutputs(cache, settings)
         remember_output(env, self._page_output)
+        self._start_template_helper(env, config, files)
         return env
+
+    def on_nav(
+        self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
+    ) -> Navigation | None:
+        self.nav = nav  # for the template helper (see _start_template_helper)
+        return None
+
+    def _start_template_helper(self, env: Any, config: MkDocsConfig, files: Files) -> None:
+        """Make pages' theme output ahead in a second process (see :class:`_Ahead`).
+
+        Once every page is populated, MkDocs renders each one through the theme
+        in one process, and the article helper's core sits idle. This one renders
+        the pages from the last one back, as ``_build_page`` would up to the
+        template (the page active, its context, this plugin's ``on_page_context``:
+        search's only indexes, and any other plugin handling page events turns the
+        page outputs off), and the outputs go into the cache, where the build
+        finds them by their keys. Only for a build whose pages are not all
+        remembered already (no record of a complete build of the same files).
+        """
+        self._stop_template_helper()
+        nav = self.nav
+        if nav is None or self.complete_key is None or self.serving or self.dirty:
+            return
+        pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        order = {file.src_uri: number for number, file in enumerate(pages)}
+
+        def work(stop: Callable[[int], bool]) -> None:
+            for number in range(len(pages) - 1, -1, -1):
+                page = pages[number].page
+                if stop(number):
+                    return
+                if page is not None:
+                    self._render_ahead(page, config, nav, pages, env)
+
+        self.template_helper = _Ahead.start(order, work, "made {} page(s)' theme output ahead")
+
+    def _render_ahead(
+        self, page: Page, config: MkDocsConfig, nav: Navigation, pages: Any, env: Any
+    ) -> None:
+        config._current_page = page
+        page.active = True
+        try:
+            context = get_context(nav, pages, config, page)
+            template = env.get_template(page.meta.get("template", "main.html"))
+            context = self.on_page_context(context, page=page, config=config, nav=nav) or context
+            template.render(context)  # through _page_output, which stores it
+        finally:
+            page.active = False
+
+    def _stop_template_helper(self) -> None:
+        if self.template_helper is not None:
+            self.template_helper.stop()
+            self.template_helper = None
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         src = page.file.src_uri
@@ -572,7 +629,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         return fingerprint
 
     def _start_helper(self, files: Files, config: MkDocsConfig) -> None:
-        """Render articles ahead in a second process, into the cache (see :class:`_Helper`)."""
+        """Render articles ahead in a second process, into the cache (see :class:`_Ahead`)."""
         self._stop_helper()
         self.complete_key = None
         cache = self.cache
@@ -606,7 +663,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             def after() -> None:
                 cache.put_object("archive", key, stored)
 
-        self.helper = _Helper.start(
+        self.helper = _start_article_helper(
             jobs, archive, _HelperPages(files, config, cache), cache, inputs, after=after
         )
         if self.helper is not None:
@@ -617,6 +674,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if self.helper is not None:
             self.helper.stop()
             self.helper = None
+        self._stop_template_helper()
 
     def _passages(self) -> dict[str, tuple[Passage, ...]]:
         """Every article's passages, as the listing pages need them (once per build)."""
@@ -737,6 +795,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         outputs = self.outputs
         if outputs is None:  # (then no page's content was deferred: on_page_context)
             return render()
+        if self.template_helper is not None:
+            self.template_helper.reached(src)
         identity = self.output_ids.get(src) or content_identity(page.content)
         key = outputs.key(template, page, context, identity)
         stored = outputs.get(key)
@@ -1010,45 +1070,40 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                 _set_modified(file, _in_series(src, series))
 
 
-class _Helper:
-    """A second process that renders articles into the cache while MkDocs works.
+class _Ahead:
+    """A second process that works through the build's pages from the last one back.
 
-    MkDocs renders pages one after the other in one process; on a machine with
-    two or more cores, the helper takes the articles from the last one back
-    while the build takes them from the first one on, and stops where they
-    meet. It is forked (the archive is already in memory) only by ``mkdocs
-    build`` with the cache on and at least :data:`HELPER_MIN_ARTICLES`
-    articles: never under ``mkdocs serve``, which runs threads, where a fork
-    is not safe. Whatever the helper does or fails to do, each page is the same:
-    the build looks each one up by its own inputs and computes any it misses.
+    MkDocs handles pages one after the other in one process; on a machine with
+    two or more cores, this process takes them from the last one back while the
+    build takes them from the first one on, and stops where they meet (the
+    build says where it is: :meth:`reached`). What it makes goes into the cache,
+    where the build looks each page up by its own inputs and computes any it
+    misses: whatever the process does or fails to do, each page is the same. It
+    is forked (everything is already in memory) only by ``mkdocs build`` with the
+    cache on and at least :data:`HELPER_MIN_ARTICLES` pages: never under
+    ``mkdocs serve``, which runs threads, where a fork is not safe.
     """
 
     def __init__(
         self,
         process: multiprocessing.process.BaseProcess,
-        progress: Any,
-        halt: Any,
+        shared: tuple[Any, Any, Any],
         order: dict[str, int],
-        done: Any,
+        report: str,
     ) -> None:
-        self.done = done
         self.process = process
-        self.progress = progress
-        self.halt = halt
+        self.progress, self.done, self.halt = shared
         self.order = order
+        self.report = report
+        self.parent = os.getpid()
 
     @classmethod
     def start(
-        cls,
-        jobs: list[tuple[int, Article, tuple[Annotation, ...], PageSettings]],
-        archive: Archive,
-        pages: _HelperPages,
-        cache: Cache,
-        inputs: dict[str, str],
-        *,
-        after: Callable[[], None] | None = None,
-    ) -> _Helper | None:
-        if len(jobs) < HELPER_MIN_ARTICLES or _cpus() < 2:
+        cls, order: dict[str, int], work: Callable[[Callable[[int], bool]], None], report: str
+    ) -> _Ahead | None:
+        """Fork a process that runs ``work(stop)``; ``stop(number)`` tells it to stop
+        before the job of that number (``order`` maps each job's name to it)."""
+        if len(order) < HELPER_MIN_ARTICLES or _cpus() < 2:
             return None
         try:
             context = multiprocessing.get_context("fork")
@@ -1061,32 +1116,24 @@ class _Helper:
         def stop(number: int) -> bool:
             if halt.is_set() or number <= progress.value:
                 return True
-            done.value += 1  # the helper is about to render this one
+            done.value += 1  # the process is about to do this one
             return False
 
-        def work() -> None:
+        def run() -> None:
             quiet_loggers()
-            with contextlib.suppress(KeyboardInterrupt):
-                prepare_pages(
-                    list(reversed(jobs)),
-                    archive,
-                    pages.render,
-                    cache,
-                    stop=stop,
-                    inputs=inputs,
-                    done=pages.indexed,
-                )
-                if after is not None:  # the build has the rest of the articles to go
-                    after()
+            # a failure here is the build's to find and report: it computes what is missing
+            with contextlib.suppress(KeyboardInterrupt, Exception):
+                work(stop)
 
-        process = context.Process(target=work, name="annotary-helper", daemon=True)
+        process = context.Process(target=run, name="annotary-helper", daemon=True)
         process.start()
-        order = {job[1].path: job[0] for job in jobs}
-        return cls(process, progress, halt, order, done)
+        return cls(process, (progress, done, halt), order, report)
 
-    def reached(self, src_uri: str) -> None:
-        """The build is at this article: the helper stops before it."""
-        number = self.order.get(f"docs/{src_uri}")
+    def reached(self, name: str) -> None:
+        """The build is at this job: the process stops before it."""
+        if os.getpid() != self.parent:
+            return  # a copy in another forked process, which must not move the mark
+        number = self.order.get(name)
         if number is not None:
             self.progress.value = number
 
@@ -1096,7 +1143,36 @@ class _Helper:
         if self.process.is_alive():
             self.process.terminate()
             self.process.join()
-        log.info(f"annotary: a second process rendered {self.done.value} article page(s) ahead")
+        log.info(f"annotary: a second process {self.report.format(self.done.value)}")
+
+
+def _start_article_helper(
+    jobs: list[tuple[int, Article, tuple[Annotation, ...], PageSettings]],
+    archive: Archive,
+    pages: _HelperPages,
+    cache: Cache,
+    inputs: dict[str, str],
+    *,
+    after: Callable[[], None] | None = None,
+) -> _Ahead | None:
+    """Render articles ahead into the cache while MkDocs populates its pages; then run
+    ``after`` (the build has the rest of the articles and every template to go)."""
+
+    def work(stop: Callable[[int], bool]) -> None:
+        prepare_pages(
+            list(reversed(jobs)),
+            archive,
+            pages.render,
+            cache,
+            stop=stop,
+            inputs=inputs,
+            done=pages.indexed,
+        )
+        if after is not None:
+            after()
+
+    order = {job[1].path.removeprefix("docs/"): job[0] for job in jobs}
+    return _Ahead.start(order, work, "rendered {} article page(s) ahead")
 
 
 class _HelperPages:
