@@ -477,3 +477,40 @@ def test_objects_round_trip_and_planted_pickles_are_never_loaded(
         assert planted.get_object("archive", key, object) is None
         assert not marker.exists()
         planted.close()
+
+
+def test_a_forked_process_reads_its_parents_pack_and_writes_its_own(tmp_path: Path) -> None:
+    """The build's helpers are forked with the build's cache: what the parent appends
+    after the fork is found, and the child's records go to a pack of its own."""
+    import multiprocessing
+
+    store = _cache(tmp_path)
+    store.put("pages", store.key("pages", "before"), "before")
+    (parent_pack,) = _packs(store)
+    context = multiprocessing.get_context("fork")
+    go, answers = context.Event(), context.SimpleQueue()
+
+    def child() -> None:
+        go.wait(10)
+        store._refreshed = float("-inf")  # as if REFRESH_SECONDS had passed
+        answers.put(
+            (
+                store.get("pages", store.key("pages", "before")),
+                store.get("pages", store.key("pages", "after")),
+            )
+        )
+        store.put("pages", store.key("pages", "child"), "child")
+        answers.put("written")
+
+    process = context.Process(target=child)
+    process.start()
+    store.put("pages", store.key("pages", "after"), "after")
+    size = parent_pack.stat().st_size
+    go.set()
+    assert answers.get() == ("before", "after")
+    assert answers.get() == "written"
+    process.join(10)
+    assert parent_pack.stat().st_size == size  # nothing of the child's in the parent's pack
+    assert len(_packs(store)) == 2
+    assert _cache(tmp_path).get("pages", store.key("pages", "child")) == "child"
+    store.close()

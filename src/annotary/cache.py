@@ -381,6 +381,7 @@ class Cache:
         if not force and now - self._refreshed < REFRESH_SECONDS:
             return
         self._refreshed = now
+        self._adopt()
         try:
             names = [e.name for e in os.scandir(self._packs) if _PACK_NAME.fullmatch(e.name)]
         except OSError:
@@ -455,15 +456,10 @@ class Cache:
     def _writer(self) -> io.FileIO | None:
         """This process's pack, opened for appending and locked while it lives.
 
-        A forked process (the build's helper, lint's workers) inherits its parent's
-        object: it opens a pack of its own, never the parent's.
+        A forked process (the build's helpers, lint's workers) inherits its parent's
+        object: it opens a pack of its own, never the parent's (see :meth:`_adopt`).
         """
-        if self._writer_pid != os.getpid():
-            if self._writer_file is not None:
-                self._writer_file.close()  # the parent's: this copy of its descriptor only
-            self._writer_file, self._writer_name, self._written = None, None, 0
-            self._writer_pid = os.getpid()
-            self._writing = True
+        self._adopt()
         if self._writer_file is None and self._writing:
             self._packs.mkdir(parents=True, exist_ok=True)
             name = f"{time.time_ns():x}-{os.getpid()}-{secrets.token_hex(4)}{PACK_SUFFIX}"
@@ -475,6 +471,19 @@ class Cache:
             self._writer_name = name
             self._scanned[name] = _DONE  # indexed as it is written
         return self._writer_file
+
+    def _adopt(self) -> None:
+        """In a process forked since the last write, make the parent's pack one it reads
+        like any other's (from where the parent had written at the fork), never writes."""
+        if self._writer_pid == os.getpid():
+            return
+        if self._writer_file is not None:
+            self._writer_file.close()  # this copy of the parent's descriptor only
+        if self._writer_name is not None:
+            self._scanned[self._writer_name] = self._written
+        self._writer_file, self._writer_name, self._written = None, None, 0
+        self._writer_pid = os.getpid()
+        self._writing = True
 
     def close(self) -> None:
         """Close this process's pack and the packs it read (also done when it is collected)."""
