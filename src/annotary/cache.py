@@ -243,9 +243,11 @@ class Cache:
             digest.update(data)
         return digest.hexdigest()
 
-    def _check(self, namespace: str, key: str) -> None:
+    def _use(self, namespace: str, key: str) -> None:
+        """Check the names, and count the entry as used (see :meth:`sweep`)."""
         if not _NAMESPACE.fullmatch(namespace) or not _KEY.fullmatch(key):
             raise ValueError(f"bad cache namespace or key: {namespace!r}, {key!r}")
+        self._used.setdefault(namespace, set()).add(key)
 
     @property
     def enabled(self) -> bool:
@@ -273,8 +275,7 @@ class Cache:
 
     def put(self, namespace: str, key: str, value: Any) -> None:
         """Store ``value`` (JSON data) under ``key``; never raises on I/O errors."""
-        self._check(namespace, key)
-        self._used.setdefault(namespace, set()).add(key)
+        self._use(namespace, key)
         if self.enabled:
             data = json.dumps(value, separators=(",", ":")).encode()  # ASCII: any str encodes
             self._append(namespace, _JSON, key, data)
@@ -304,8 +305,7 @@ class Cache:
 
     def put_object(self, namespace: str, key: str, value: object) -> None:
         """Store a Python object (pickled, signed) under ``key``; never raises on I/O errors."""
-        self._check(namespace, key)
-        self._used.setdefault(namespace, set()).add(key)
+        self._use(namespace, key)
         if self.enabled:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             self._append(namespace, _PICKLE, key, data)
@@ -318,8 +318,7 @@ class Cache:
 
     def put_bytes(self, namespace: str, key: str, data: bytes) -> None:
         """Store ``data`` as it is (e.g. a whole file) under ``key``; never raises on I/O errors."""
-        self._check(namespace, key)
-        self._used.setdefault(namespace, set()).add(key)
+        self._use(namespace, key)
         if self.enabled:
             self._append(namespace, _BYTES, key, data)
 
@@ -338,37 +337,35 @@ class Cache:
         return {key for key, entry in self._index.items() if entry.namespace == namespace}
 
     def _get(self, namespace: str, key: str, kind: int) -> bytes | None:
-        self._check(namespace, key)
-        self._used.setdefault(namespace, set()).add(key)
+        self._use(namespace, key)
         if not self.enabled:
             return None
         entry = self._index.get(key)
         if entry is None:
             self._refresh()
             entry = self._index.get(key)
-        if entry is None:
+        if entry is None or entry.namespace != namespace or entry.kind != kind:
             return None
         data = self._read(entry)
-        if (
-            data is None
-            or entry.namespace != namespace
-            or entry.kind != kind
-            or not hmac.compare_digest(entry.mac, self._mac(namespace, kind, key, data))
-        ):
-            return None
-        return data
+        signed = data is not None and hmac.compare_digest(
+            entry.mac, self._mac(namespace, kind, key, data)
+        )
+        return data if signed else None
 
     def _read(self, entry: _Entry) -> bytes | None:
-        reader = self._readers.get(entry.pack)
         try:
-            if reader is None:
-                reader = self._readers[entry.pack] = open(  # noqa: SIM115  # kept open: see _refresh
-                    self._packs / entry.pack, "rb", buffering=0
-                )
-            data = os.pread(reader.fileno(), entry.size, entry.offset)
+            data = os.pread(self._reader(entry.pack).fileno(), entry.size, entry.offset)
         except OSError:
             return None
         return data if len(data) == entry.size else None
+
+    def _reader(self, name: str) -> io.FileIO:
+        """Pack ``name``, open for reading; held open, so that a pack deleted by another
+        build's sweep stays readable."""
+        reader = self._readers.get(name)
+        if reader is None:
+            reader = self._readers[name] = io.FileIO(self._packs / name, "r")
+        return reader
 
     def _refresh(self, *, force: bool = False) -> None:
         """Index the records that other processes (or earlier builds) appended.
@@ -399,12 +396,8 @@ class Cache:
         its writer died): the scan stops there and goes on next time. Anything
         that is not a record ends the pack's scanning for good.
         """
-        reader = self._readers.get(name)
         try:
-            if reader is None:
-                # held open so that a pack deleted by another build's sweep stays readable
-                reader = self._readers[name] = open(self._packs / name, "rb", buffering=0)  # noqa: SIM115
-            fd = reader.fileno()
+            fd = self._reader(name).fileno()
             size = os.fstat(fd).st_size
             offset = self._scanned.get(name, 0)
             while offset + _RECORD.size <= size:
