@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -237,7 +238,22 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
     The helper also stores the loaded archive, once its articles are done; a second
     helper makes pages' theme output ahead while MkDocs builds them."""
     root = make_helped_archive(tmp_path / "repo")
-    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.annotary"):
+    # The build races its helpers; a small archive is built before a busy machine has
+    # even started one. Slowed down, the build is sure to leave them something to do.
+    build = os.getpid()
+    plugin = mkdocs_plugin.AnnotaryPlugin
+
+    def slowed(method: Callable[..., Any]) -> Callable[..., Any]:
+        def slow(*args: Any, **kwargs: Any) -> Any:
+            if os.getpid() == build:
+                time.sleep(0.01)
+            return method(*args, **kwargs)
+
+        return slow
+
+    with monkeypatch.context() as slower, caplog.at_level(logging.INFO, "mkdocs.plugins.annotary"):
+        slower.setattr(plugin, "on_page_content", slowed(plugin.on_page_content))
+        slower.setattr(plugin, "_page_output", slowed(plugin._page_output))
         run_build(root, tmp_path / "helped", dirty=False)
     ahead = [r.getMessage() for r in caplog.records if "rendered" in r.getMessage()]
     themed = [r.getMessage() for r in caplog.records if "theme output ahead" in r.getMessage()]
