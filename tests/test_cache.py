@@ -514,3 +514,17 @@ def test_a_forked_process_reads_its_parents_pack_and_writes_its_own(tmp_path: Pa
     assert len(_packs(store)) == 2
     assert _cache(tmp_path).get("pages", store.key("pages", "child")) == "child"
     store.close()
+
+
+def test_an_entry_kept_without_being_read_survives_the_sweep(tmp_path: Path) -> None:
+    """A helper process wrote it and the build never read it: ``keep`` counts it as used."""
+    writer = _cache(tmp_path)
+    for name in ("kept", "stale"):
+        writer.put("pages", writer.key("pages", name), name)
+    writer.close()
+    sweeper = _cache(tmp_path)
+    sweeper.keep("pages", sweeper.key("pages", "kept"))
+    assert sweeper.sweep() == 1
+    after = _cache(tmp_path)
+    assert after.get("pages", after.key("pages", "kept")) == "kept"
+    assert after.get("pages", after.key("pages", "stale")) is None

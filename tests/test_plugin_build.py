@@ -65,6 +65,14 @@ def pages(site: Path) -> dict[str, str]:
     }
 
 
+def exports(site: Path) -> dict[str, str]:
+    """The W3C collections of a built site (each article's and the archive's)."""
+    return {
+        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(site.rglob("*.jsonld"))
+    }
+
+
 def rewritten(before: dict[str, int], after: dict[str, int]) -> set[str]:
     """The pages written since ``before`` (both :func:`mtimes`)."""
     return {name for name in after if after[name] != before.get(name)}
@@ -219,16 +227,26 @@ def test_a_helper_that_fails_changes_nothing_and_prints_nothing(
 ) -> None:
     """Whatever goes wrong in a helper process, the build computes what is missing itself."""
     root = make_helped_archive(tmp_path / "repo")
+    build = os.getpid()
 
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("a helper failed")
+    def broken_in_a_helper(method: Callable[..., Any]) -> Callable[..., Any]:
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            if os.getpid() != build:
+                raise RuntimeError("a helper failed")
+            return method(*args, **kwargs)
 
-    monkeypatch.setattr(mkdocs_plugin.AnnotaryPlugin, "_render_ahead", broken)
-    monkeypatch.setattr(mkdocs_plugin, "prepare_pages", broken)
+        return broken
+
+    plugin = mkdocs_plugin.AnnotaryPlugin
+    monkeypatch.setattr(plugin, "_render_ahead", broken_in_a_helper(plugin._render_ahead))
+    monkeypatch.setattr(plugin, "_write_exports", broken_in_a_helper(plugin._write_exports))
+    prepare = mkdocs_plugin.prepare_pages
+    monkeypatch.setattr(mkdocs_plugin, "prepare_pages", broken_in_a_helper(prepare))
     run_build(root, tmp_path / "helped", dirty=False)
     assert "Traceback" not in capfd.readouterr().err
     run_build(root, tmp_path / "alone", dirty=False, cache=False)
     assert pages(tmp_path / "helped") == pages(tmp_path / "alone")
+    assert exports(tmp_path / "helped") == exports(tmp_path / "alone")
 
 
 def test_the_helper_process_renders_ahead_and_changes_nothing(
@@ -251,9 +269,17 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
 
         return slow
 
+    swept: list[set[str]] = []  # what the build's sweep counted as used, of the W3C file
+    sweep = Cache.sweep
+
+    def counted(self: Cache) -> int:
+        swept.append(set(self._used.get("archive-export", ())))
+        return sweep(self)
+
     with monkeypatch.context() as slower, caplog.at_level(logging.INFO, "mkdocs.plugins.annotary"):
         slower.setattr(plugin, "on_page_content", slowed(plugin.on_page_content))
         slower.setattr(plugin, "_page_output", slowed(plugin._page_output))
+        slower.setattr(Cache, "sweep", counted)
         run_build(root, tmp_path / "helped", dirty=False)
     ahead = [r.getMessage() for r in caplog.records if "rendered" in r.getMessage()]
     themed = [r.getMessage() for r in caplog.records if "theme output ahead" in r.getMessage()]
@@ -266,8 +292,14 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
         assert ahead == []
         assert themed == []
     assert len(cache_entries(root, "archive")) == 1
+    # the template helper wrote the W3C files; the archive's is kept for the next build
+    assert len(cache_entries(root, "archive-export")) == 1
+    assert swept == [cache_entries(root, "archive-export")]
     run_build(root, tmp_path / "alone", dirty=False, cache=False)
     assert pages(tmp_path / "helped") == pages(tmp_path / "alone")
+    assert exports(tmp_path / "helped") == exports(tmp_path / "alone")
+    articles = list((root / "docs" / "articles").glob("*.md"))
+    assert len(exports(tmp_path / "helped")) == len(articles) + 1  # and the archive's
 
     # the same files again: every page is in the cache, no helper is started, and the
     # archive is not loaded from its files
@@ -280,6 +312,7 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
         run_build(root, tmp_path / "again", dirty=False)
     assert [r for r in caplog.records if "ahead" in r.getMessage()] == []
     assert pages(tmp_path / "again") == pages(tmp_path / "alone")
+    assert exports(tmp_path / "again") == exports(tmp_path / "alone")
 
 
 class Server:

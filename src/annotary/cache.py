@@ -243,6 +243,11 @@ class Cache:
             digest.update(data)
         return digest.hexdigest()
 
+    def keep(self, namespace: str, key: str) -> None:
+        """Count an entry as used without reading it (another process did): the
+        next :meth:`sweep` keeps it."""
+        self._use(namespace, key)
+
     def _use(self, namespace: str, key: str) -> None:
         """Check the names, and count the entry as used (see :meth:`sweep`)."""
         if not _NAMESPACE.fullmatch(namespace) or not _KEY.fullmatch(key):

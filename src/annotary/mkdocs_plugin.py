@@ -190,6 +190,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.helper: _Ahead | None = None  # articles ahead, while MkDocs populates pages
         self.template_helper: _Ahead | None = None  # pages' theme output, while it builds them
         self.nav: Navigation | None = None
+        self.exported: Any = None  # the template helper's "W3C files written" (shared)
         #: What every article's Markdown rendering depends on (see :mod:`.mkdocs_render`).
         self.render_context: tuple[str, str] | None = None
         self.changed: set[str] | None = None
@@ -466,15 +467,28 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         page outputs off), and the outputs go into the cache, where the build
         finds them by their keys. Only for a build whose pages are not all
         remembered already (no record of a complete build of the same files).
+
+        Before the pages it writes the W3C collections, which the build would
+        otherwise write in ``on_post_build`` with the second core idle (every
+        article's items are known once the pages are populated); ``on_post_build``
+        writes them itself unless the helper says it wrote them all.
         """
         self._stop_template_helper()
+        self.exported = None
         nav = self.nav
         if nav is None or self.complete_key is None or self.serving or self.dirty:
             return
         pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
         order = {file.src_uri: number for number, file in enumerate(pages)}
+        try:
+            exported = multiprocessing.get_context("fork").Value("b", 0, lock=False)
+        except ValueError:
+            return
 
         def work(stop: Callable[[int], bool]) -> None:
+            # first what the build would write at its very end, when no core helps
+            if self._write_exports(config):
+                exported.value = 1
             for number in range(len(pages) - 1, -1, -1):
                 page = pages[number].page
                 if stop(number):
@@ -483,6 +497,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                     self._render_ahead(page, config, nav, pages, env)
 
         self.template_helper = _Ahead.start(order, work, "made {} page(s)' theme output ahead")
+        if self.template_helper is not None:
+            self.exported = exported
 
     def _render_ahead(
         self, page: Page, config: MkDocsConfig, nav: Navigation, pages: Any, env: Any
@@ -529,12 +545,15 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             gc.unfreeze()
         if not self.config.enabled or self.loaded is None:
             return
+        exported, self.exported = self.exported, None
         if not config.site_url:
             log.warning("annotary: no site_url in mkdocs.yml; the W3C exports need one")
+        elif exported is not None and exported.value:  # by the template helper
+            self.exports_due = []
+            if self.cache is not None:  # kept by the sweep, though this process never read it
+                self.cache.keep(ARCHIVE_EXPORT, self._archive_export_key(config))
         else:
-            self._write_article_exports(config)
-            if not self.dirty:  # a preview does not need the archive-wide collection
-                self._write_archive_export(config)
+            self._write_exports(config)
         if self.cache is not None and not self.dirty:
             if self.pending_archive is not None:  # no helper took it
                 self.cache.put_object("archive", *self.pending_archive)
@@ -699,11 +718,22 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.passages = by_slug
         return by_slug
 
+    def _write_exports(self, config: MkDocsConfig) -> bool:
+        """The W3C collections: each article's and (not in a preview) the archive's.
+        Nothing without a ``site_url`` (returns False)."""
+        if not config.site_url:
+            return False
+        self._write_article_exports(config)
+        if not self.dirty:  # a preview does not need the archive-wide collection
+            self._write_archive_export(config)
+        return True
+
     def _write_article_exports(self, config: MkDocsConfig) -> None:
         """The W3C collection of each article this build rendered, into the page's folder.
 
-        Written at the end, when MkDocs has made every folder (making 1,000 of them
-        took a quarter of a second), and at once: a writer thread cost more in
+        Written once every article is known: by the template helper of a cold
+        build, else at the end, when MkDocs has made every folder (making 1,000
+        of them took a quarter of a second). Not by a thread: it cost more in
         handing the GIL back and forth (28,000 futex calls) than it saved.
         """
         assert self.loaded is not None
@@ -736,26 +766,11 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
     def _write_archive_export(self, config: MkDocsConfig) -> None:
         assert self.loaded is not None
         assert config.site_url
-        archive = self.loaded.archive
-        packed = {
-            slug: kept.w3c
-            for slug, kept in self.results.items()
-            if slug in archive.articles and kept.w3c is not None
-        }
-        slugs = sorted(archive.annotation_files)
+        packed, slugs = self._archive_items()
         path = Path(config.site_dir) / w3c.archive_collection_path()
         cache, key = self.cache, ""
-        if cache is not None:  # the same items, in the same order, make the same file
-            key = cache.key(
-                ARCHIVE_EXPORT,
-                config.site_url,
-                repr(sorted(self.provenance.items())),
-                repr(slugs),
-                *(
-                    f"{slug}:{hashlib.sha256(packed[slug][0]).hexdigest()}"
-                    for slug in sorted(packed)
-                ),
-            )
+        if cache is not None:
+            key = self._archive_export_key(config)
             stored = cache.get_bytes(ARCHIVE_EXPORT, key)
             if stored is not None:
                 path.write_bytes(stored)
@@ -775,6 +790,29 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
                 written.append(data)
         if cache is not None:
             cache.put_bytes(ARCHIVE_EXPORT, key, b"".join(written))
+
+    def _archive_items(self) -> tuple[dict[str, tuple[bytes, int]], list[str]]:
+        """Each article's W3C items (compressed, and how many), and every slug in order."""
+        assert self.loaded is not None
+        archive = self.loaded.archive
+        packed = {
+            slug: kept.w3c
+            for slug, kept in self.results.items()
+            if slug in archive.articles and kept.w3c is not None
+        }
+        return packed, sorted(archive.annotation_files)
+
+    def _archive_export_key(self, config: MkDocsConfig) -> str:
+        """The archive's collection is the same file for the same items in the same order."""
+        assert self.cache is not None
+        packed, slugs = self._archive_items()
+        return self.cache.key(
+            ARCHIVE_EXPORT,
+            str(config.site_url),
+            repr(sorted(self.provenance.items())),
+            repr(slugs),
+            *(f"{slug}:{hashlib.sha256(packed[slug][0]).hexdigest()}" for slug in sorted(packed)),
+        )
 
     def _edited(self) -> tuple[set[str], set[str]] | None:
         """Since the last build of this server: see :func:`_edits`."""
