@@ -433,6 +433,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         and updates them in place.
         """
         self.outputs = None
+        self._stop_template_helper()
+        self.exported = None  # set again only by this build's template helper
         cache = self.cache
         if not self.config.enabled or cache is None or not cache.enabled or self.dirty:
             return None
@@ -473,8 +475,6 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         article's items are known once the pages are populated); ``on_post_build``
         writes them itself unless the helper says it wrote them all.
         """
-        self._stop_template_helper()
-        self.exported = None
         nav = self.nav
         if nav is None or self.complete_key is None or self.serving or self.dirty:
             return
@@ -566,6 +566,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_helper()
         self.pending_archive = None
+        self.exported = None
         gc.unfreeze()
 
     def on_shutdown(self) -> None:
