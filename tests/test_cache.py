@@ -58,6 +58,16 @@ def _plant(store: Cache, data: bytes, name: str = "1-1-aa.pack") -> Path:
 # --- The store ---------------------------------------------------------------------------
 
 
+def test_a_pack_begun_after_closing_is_read_back(store: Cache) -> None:
+    """A process that closed its pack and writes again starts a new one, at its start."""
+    store.put("pages", store.key("pages", "first"), "a value of some length")
+    store.close()
+    store.put("pages", store.key("pages", "second"), "second")
+    assert len(_packs(store)) == 2
+    assert store.get("pages", store.key("pages", "second")) == "second"
+    assert store.get("pages", store.key("pages", "first")) == "a value of some length"
+
+
 def test_hit_after_put(store: Cache) -> None:
     key = store.key("pages", "html", "slug")
     assert store.get("pages", key) is None
@@ -262,6 +272,9 @@ def test_sweep_drops_unused_entries_once_they_are_a_quarter_of_a_pack(tmp_path: 
     assert second.get("pages", second.key("pages", "kept")) == "kept"
     assert second.sweep() == 1
     assert not old.exists()  # rewritten into a new pack
+    # read back from the new pack by the process that wrote it, too
+    assert second.get("pages", second.key("pages", "kept")) == "kept"
+    assert second.get("markdown", other) == "m"
     third = _cache(tmp_path)
     assert third.get("pages", third.key("pages", "stale")) is None
     assert third.get("pages", third.key("pages", "kept")) == "kept"

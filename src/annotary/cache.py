@@ -466,9 +466,16 @@ class Cache:
             )
             self._writer_file = io.FileIO(fd, "w")
             _lock(fd, blocking=True)
-            self._writer_name = name
+            self._writer_name, self._written = name, 0
             self._scanned[name] = _DONE  # indexed as it is written
         return self._writer_file
+
+    def _close_writer(self) -> None:
+        """Done with this process's pack: the next write starts another (a forked
+        child closes only its own copy of the descriptor)."""
+        if self._writer_file is not None:
+            self._writer_file.close()
+        self._writer_file, self._writer_name = None, None
 
     def _adopt(self) -> None:
         """In a process forked since the last write, make the parent's pack one it reads
@@ -485,9 +492,7 @@ class Cache:
 
     def close(self) -> None:
         """Close this process's pack and the packs it read (also done when it is collected)."""
-        if self._writer_file is not None:  # a forked child closes only its own descriptor
-            self._writer_file.close()
-        self._writer_file, self._writer_name = None, None
+        self._close_writer()
         for reader in self._readers.values():
             reader.close()
         self._readers.clear()
@@ -525,9 +530,7 @@ class Cache:
         if not self.enabled:
             return 0
         self._remove_old_layout()
-        if self._writer_file is not None:
-            self._writer_file.close()  # finished: it can be swept like the others
-        self._writer_file, self._writer_name = None, None
+        self._close_writer()  # finished: it can be swept like the others
         self._refresh(force=True)
         packs = self._packs_seen()
         sizes = {name: sum(map(_record_size, entries)) for name, entries in packs}
@@ -552,9 +555,7 @@ class Cache:
                 (self._packs / name).unlink()
                 dropped += len(entries) - len(kept)
             self._forget(name)
-        if self._writer_file is not None:
-            self._writer_file.close()
-        self._writer_file, self._writer_name = None, None
+        self._close_writer()
         return dropped
 
     def _keeps(self, entry: _Entry) -> bool:
