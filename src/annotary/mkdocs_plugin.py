@@ -551,7 +551,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         elif exported is not None and exported.value:  # by the template helper
             self.exports_due = []
             if self.cache is not None:  # kept by the sweep, though this process never read it
-                self.cache.keep(ARCHIVE_EXPORT, self._archive_export_key(config))
+                key = self._archive_export_key(config, *self._archive_items())
+                self.cache.keep(ARCHIVE_EXPORT, key)
         else:
             self._write_exports(config)
         if self.cache is not None and not self.dirty:
@@ -771,7 +772,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         path = Path(config.site_dir) / w3c.archive_collection_path()
         cache, key = self.cache, ""
         if cache is not None:
-            key = self._archive_export_key(config)
+            key = self._archive_export_key(config, packed, slugs)
             stored = cache.get_bytes(ARCHIVE_EXPORT, key)
             if stored is not None:
                 path.write_bytes(stored)
@@ -803,10 +804,11 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         }
         return packed, sorted(archive.annotation_files)
 
-    def _archive_export_key(self, config: MkDocsConfig) -> str:
+    def _archive_export_key(
+        self, config: MkDocsConfig, packed: dict[str, tuple[bytes, int]], slugs: list[str]
+    ) -> str:
         """The archive's collection is the same file for the same items in the same order."""
         assert self.cache is not None
-        packed, slugs = self._archive_items()
         return self.cache.key(
             ARCHIVE_EXPORT,
             str(config.site_url),
