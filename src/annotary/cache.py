@@ -56,7 +56,6 @@ import gc
 import hashlib
 import hmac
 import io
-import json
 import math
 import os
 import pickle
@@ -71,6 +70,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
+from .jsontext import compact_bytes, parse
 
 try:
     import fcntl
@@ -272,7 +272,7 @@ class Cache:
         value = None
         if data is not None:
             try:
-                value = json.loads(data)
+                value = parse(data)
             except ValueError:  # not JSON, not UTF-8
                 value = None
         self._count(value is not None)
@@ -282,7 +282,7 @@ class Cache:
         """Store ``value`` (JSON data) under ``key``; never raises on I/O errors."""
         self._use(namespace, key)
         if self.enabled:
-            data = json.dumps(value, separators=(",", ":")).encode()  # ASCII: any str encodes
+            data = compact_bytes(value)
             self._append(namespace, _JSON, key, data)
 
     def get_object(self, namespace: str, key: str, kind: type[_T]) -> _T | None:

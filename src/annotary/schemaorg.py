@@ -63,9 +63,9 @@ the same strings.
 from __future__ import annotations
 
 import datetime
-import json
 from typing import TYPE_CHECKING
 
+from .jsontext import compact
 from .links import web_url
 from .render import reading_order
 
@@ -144,12 +144,12 @@ def article_jsonld(
 def jsonld_script(data: object) -> str:
     """``data`` as JSON in a ``<script type="application/ld+json">`` element, safe in HTML.
 
-    Compact (no indentation: :func:`json.dumps` then uses its C encoder). The
+    Compact, written by orjson (:mod:`annotary.jsontext`). The
     escaping is done with :meth:`str.replace`, one pass per character: about
     30 times faster than :meth:`str.translate` with a mapping, which looks up
     every character of the text in Python (≈0.8 ms on a 13 kB graph).
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = compact(data)
     for char, escape in _HTML_UNSAFE:
         text = text.replace(char, escape)
     return f'<script type="application/ld+json">{text}</script>'
