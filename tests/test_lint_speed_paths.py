@@ -24,6 +24,7 @@ import pytest
 
 from annotary import pipeline
 from annotary.archive import load_archive
+from annotary.articlepage import inputs_fingerprint
 from annotary.cache import Cache
 from annotary.cli import main
 from annotary.diagnostics import Diagnostic, Location, Record, Severity
@@ -33,6 +34,7 @@ from annotary.pipeline import (
     WorkerError,
     check_archive,
     lint_archive,
+    load_archive_fingerprinted,
     load_archive_in_workers,
     parse_jobs,
     resolve_jobs,
@@ -268,6 +270,27 @@ def test_the_site_build_loads_the_archive_in_workers_the_same(messy: Path, spy: 
     assert any(p.is_error for p in serial.problems)
     assert load_archive_in_workers(messy, jobs=1) == serial
     assert spy == [2]
+
+
+def test_the_workers_fingerprint_each_article_they_load(messy: Path, spy: list[int]) -> None:
+    """The build's inputs fingerprints come from the workers, of the objects it holds."""
+    loaded, fingerprinted = load_archive_fingerprinted(messy, inputs_fingerprint, jobs=2)
+    assert spy == [2]
+    assert loaded == load_archive(messy)
+    archive = loaded.archive
+    # every article the workers loaded (one whose annotation file has errors too)
+    assert set(fingerprinted) >= set(archive.articles)
+    for slug, article in archive.articles.items():
+        found = fingerprinted[slug]
+        assert found.article is article
+        assert found.annotation_file is archive.annotation_files.get(slug)
+        assert found.fingerprint == inputs_fingerprint(article, archive.annotations_of(slug))
+    assert len({f.fingerprint for f in fingerprinted.values()}) == len(fingerprinted)
+    _serial, serial_fingerprinted = load_archive_fingerprinted(messy, inputs_fingerprint, jobs=1)
+    assert {s: f.fingerprint for s, f in serial_fingerprinted.items()} == {
+        s: f.fingerprint for s, f in fingerprinted.items()
+    }
+    assert load_archive_fingerprinted(messy, None, jobs=2)[1] == {}
 
 
 def test_small_archives_and_single_slugs_are_checked_in_this_process(

@@ -276,11 +276,22 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
         swept.append(set(self._used.get("archive-export", ())))
         return sweep(self)
 
+    fingerprinted: list[int] = []  # articles fingerprinted in the build's own process
+    fingerprint = mkdocs_plugin.inputs_fingerprint
+
+    def fingerprint_counted(*args: Any) -> str:
+        if os.getpid() == build:
+            fingerprinted.append(1)
+        return fingerprint(*args)
+
     with monkeypatch.context() as slower, caplog.at_level(logging.INFO, "mkdocs.plugins.annotary"):
         slower.setattr(plugin, "on_page_content", slowed(plugin.on_page_content))
         slower.setattr(plugin, "_page_output", slowed(plugin._page_output))
         slower.setattr(Cache, "sweep", counted)
+        slower.setattr(mkdocs_plugin, "inputs_fingerprint", fingerprint_counted)
         run_build(root, tmp_path / "helped", dirty=False)
+    # the loading workers fingerprinted every article (where fork is, as here)
+    assert fingerprinted == []
     ahead = [r.getMessage() for r in caplog.records if "rendered" in r.getMessage()]
     themed = [r.getMessage() for r in caplog.records if "theme output ahead" in r.getMessage()]
     if _cpus() >= 2:
@@ -307,6 +318,7 @@ def test_the_helper_process_renders_ahead_and_changes_nothing(
         raise AssertionError("the archive was loaded again")
 
     monkeypatch.setattr(mkdocs_plugin, "load_archive_in_workers", not_again)
+    monkeypatch.setattr(mkdocs_plugin, "load_archive_fingerprinted", not_again)
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.annotary"):
         run_build(root, tmp_path / "again", dirty=False)

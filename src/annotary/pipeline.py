@@ -33,6 +33,7 @@ import json
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -60,7 +61,7 @@ from .placement import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator
 
     from .cache import Cache
 
@@ -236,6 +237,8 @@ class _StemResult:
     files: LoadedFiles
     placed: PlacedArticle | None = None
     problems: tuple[Diagnostic, ...] = ()
+    #: The article's :data:`Fingerprint`, when the job asked for one and there is an article.
+    fingerprint: Fingerprinted | None = None
     #: Cache entries used, hits and misses in a worker process, for the parent's cache.
     cache_usage: tuple[dict[str, set[str]], int, int] | None = None
 
@@ -251,6 +254,8 @@ class _Job:
     keep: bool
     #: False: the files are read and checked, their quotes are not placed.
     place: bool = True
+    #: Computed of each article and its annotations where they are loaded.
+    fingerprint: Fingerprint | None = None
 
     def run(self, stem: str) -> _StemResult:
         files = load_files(self.plan, stem)
@@ -265,9 +270,15 @@ class _Job:
             placed, problems = _place(
                 article, files.annotation_file, self.markdown_config, self.cache
             )
+        fingerprinted = None
+        if self.fingerprint is not None and files.article is not None:
+            annotation_file = files.annotation_file
+            annotations = annotation_file.annotations if annotation_file is not None else ()
+            digest = self.fingerprint(files.article, annotations)
+            fingerprinted = Fingerprinted(files.article, annotation_file, digest)
         if not self.keep:
             files, placed = files.summary(), None
-        return _StemResult(files, placed, tuple(problems))
+        return _StemResult(files, placed, tuple(problems), fingerprinted)
 
 
 def load_archive_in_workers(root: Path, jobs: int | None = None) -> LoadResult:
@@ -276,18 +287,53 @@ def load_archive_in_workers(root: Path, jobs: int | None = None) -> LoadResult:
     half the time on two cores. Not for a process that runs threads (a fork copies
     their locks, not the threads); a single job or too few files load in this process.
     """
+    return load_archive_fingerprinted(root, None, jobs)[0]
+
+
+#: A digest of an article and its annotations (the site's is
+#: :func:`annotary.articlepage.inputs_fingerprint`).
+Fingerprint = Callable[[Article, Sequence[Annotation]], str]
+
+
+@dataclass(frozen=True)
+class Fingerprinted:
+    """An article's :data:`Fingerprint`, with the model objects it was computed of."""
+
+    article: Article
+    annotation_file: AnnotationFile | None
+    fingerprint: str
+
+
+def load_archive_fingerprinted(
+    root: Path, fingerprint: Fingerprint | None, jobs: int | None = None
+) -> tuple[LoadResult, dict[str, Fingerprinted]]:
+    """:func:`load_archive_in_workers`, and ``fingerprint`` of each article loaded, by slug.
+
+    The workers compute the fingerprints next to the loading: in the build's process,
+    after it, they were 0.3 s at 1,000 articles and 3.8 s at 10,000, with the other
+    core idle. Each comes with the objects it is of: a caller can check that the
+    archive holds those very objects (``is``) before it uses one.
+    """
     workers = resolve_jobs(jobs)
     plan = plan_archive(root)
     stems = plan.stems
     if len(stems) < PARALLEL_MIN_FILES or not _fork_available():
         workers = 1
-    job = _Job(plan, MarkdownConfig(()), None, None, keep=True, place=False)
-    with _paused_gc():
+    job = _Job(
+        plan, MarkdownConfig(()), None, None, keep=True, place=False, fingerprint=fingerprint
+    )
+    with paused_gc():
         if min(workers, len(stems) // CHUNK_FILES) < 2:
             results = {stem: job.run(stem) for stem in stems}
         else:
             results = _run_in_workers(job, stems, min(workers, len(stems) // CHUNK_FILES))
-    return assemble_archive(plan, {stem: r.files for stem, r in results.items()})
+    loaded = assemble_archive(plan, {stem: r.files for stem, r in results.items()})
+    fingerprints = {
+        result.fingerprint.article.slug: result.fingerprint
+        for result in results.values()
+        if result.fingerprint is not None
+    }
+    return loaded, fingerprints
 
 
 def _check_files(
@@ -310,7 +356,7 @@ def _check_files(
     job = _Job(plan, markdown_config, only, cache, keep)
     serial = only is not None or len(stems) < PARALLEL_MIN_FILES or not _fork_available()
     workers = 1 if serial else min(workers, len(stems) // CHUNK_FILES)
-    with _paused_gc():
+    with paused_gc():
         if workers < 2:
             return plan, {stem: job.run(stem) for stem in stems}
         return plan, _run_in_workers(job, stems, workers)
@@ -337,7 +383,7 @@ def _init_worker(job: _Job) -> None:
     _WORKER_JOB = job
     # Ctrl-C is the parent's to handle: it stops the workers itself (see _worker_pool)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.disable()  # as in the parent (see _paused_gc), whatever the parent's setting
+    gc.disable()  # as in the parent (see paused_gc), whatever the parent's setting
 
 
 def _work(stem: str) -> _StemResult:
@@ -397,8 +443,9 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 @contextlib.contextmanager
-def _paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while the archive is checked.
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while the archive is checked (or anything else
+    that makes many objects and no cycles).
 
     Checking allocates millions of objects that live until the end (the archive, its
     diagnostics), and each automatic collection scans those again: about a tenth of
