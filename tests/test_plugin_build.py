@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -220,6 +221,29 @@ def make_helped_archive(root: Path) -> Path:
             ANNOTATIONS.replace("article: test-article", f"article: {slug}"), encoding="utf-8"
         )
     return root
+
+
+@pytest.mark.parametrize(
+    ("command", "enabled", "frozen"),
+    [("build", "true", True), ("gh-deploy", "true", True), ("serve", "true", False),
+     ("build", "false", False)],
+)  # fmt: skip
+def test_the_build_leaves_what_it_made_to_the_exit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, enabled: str, frozen: bool
+) -> None:
+    """MkDocs calls on_shutdown before exiting: what lives is frozen, and the collection
+    Python makes on its way out scans none of it. Not under serve, nor when disabled."""
+    root = make_archive(tmp_path / "repo")
+    monkeypatch.setenv("ANNOTARY_ENABLED", enabled)
+    config = load_config(config_file=str(root / "mkdocs.yml"))
+    gc.unfreeze()
+    try:
+        config.plugins.on_startup(command=command, dirty=False)
+        config.plugins.on_shutdown()
+        count = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()  # this test process goes on
+    assert (count > 0) is frozen
 
 
 def test_a_helper_that_fails_changes_nothing_and_prints_nothing(

@@ -581,7 +581,16 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         gc.unfreeze()
 
     def on_shutdown(self) -> None:
+        """The end of an ``mkdocs`` command, before the process exits.
+
+        On its way out Python collects garbage once more, over every object the
+        build made: 0.6 s at 1,000 articles, as long as MkDocs takes for a hundred
+        pages. Frozen, they are left to the exit. Not under ``mkdocs serve``,
+        whose server goes on (this event ends it too, but nothing is gained).
+        """
         self._stop_helper()
+        if self.config.enabled and not self.serving:
+            gc.freeze()
 
     # --- preview ----------------------------------------------------------------------------
 
