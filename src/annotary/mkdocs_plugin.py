@@ -110,6 +110,7 @@ from .pages import (
 )
 from .pipeline import (
     CheckedArchive,
+    Fingerprinted,
     load_archive_fingerprinted,
     load_archive_in_workers,
     paused_gc,
@@ -123,7 +124,7 @@ if TYPE_CHECKING:
     from mkdocs.structure.nav import Navigation
     from mkdocs.utils.templates import TemplateContext
 
-    from .model import Annotation, AnnotationFile, Archive, Article
+    from .model import Annotation, Archive, Article
 
 log = logging.getLogger("mkdocs.plugins.annotary")
 NOT_IN_NAV = InclusionLevel.NOT_IN_NAV
@@ -203,7 +204,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.root: Path | None = None
         self.load_memo: LoadMemo = {}
         #: Each article's :func:`inputs_fingerprint`, with the model objects it is of.
-        self.inputs: dict[str, _Inputs] = {}
+        self.inputs: dict[str, Fingerprinted] = {}
         #: Digests of the model and of every article's passages, once per build.
         self.archive_digest: str | None = None
         self.listings_key: str | None = None
@@ -651,9 +652,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             for slug in archive.articles:
                 found = fingerprinted.get(slug)
                 if found is not None:  # used by _inputs if the archive holds its objects
-                    self.inputs[slug] = _Inputs(
-                        found.article, found.annotation_file, found.fingerprint
-                    )
+                    self.inputs[slug] = found
                 self._inputs(slug, archive)
             # pickled by the helper once its articles are done (a second of the main
             # process's time at 1,000 articles), else by on_post_build
@@ -667,10 +666,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             archive = self.loaded.archive
         article, file = archive.articles[slug], archive.annotation_files.get(slug)
         kept = self.inputs.get(slug)
-        if kept is not None and kept.article is article and kept.file is file:
+        if kept is not None and kept.article is article and kept.annotation_file is file:
             return kept.fingerprint
         fingerprint = inputs_fingerprint(article, archive.annotations_of(slug))
-        self.inputs[slug] = _Inputs(article, file, fingerprint)
+        self.inputs[slug] = Fingerprinted(article, file, fingerprint)
         return fingerprint
 
     def _start_helper(self, files: Files, config: MkDocsConfig) -> None:
@@ -1341,19 +1340,12 @@ def _request_build(server: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class _Inputs:
-    article: Article
-    file: AnnotationFile | None
-    fingerprint: str
-
-
-@dataclass(frozen=True)
 class _StoredArchive:
     """The validated archive as a warm build reads it back, fingerprints included
     (pickled together, the fingerprints keep pointing at the same objects)."""
 
     loaded: LoadResult
-    inputs: dict[str, _Inputs]
+    inputs: dict[str, Fingerprinted]
 
 
 @dataclass(frozen=True)
