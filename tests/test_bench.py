@@ -35,7 +35,16 @@ def test_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert data["archive"]["annotations"] == 25
     for key in ("plain", "annotated_cold", "annotated_warm", "lint_cold"):
         assert len(data["runs"][key]) == 1
-        assert data["median"][key]["max_rss_mb"] > 0
+        median = data["median"][key]
+        assert median["max_rss_mb"] > 0
+        # the kernel's share is part of the CPU time, and a Python process faults pages in
+        assert 0 < median["sys_cpu_s"] <= median["cpu_s"]
+        assert median["minor_faults"] > 1000
+        run = data["runs"][key][0]
+        assert (run["sys_cpu"], run["minor_faults"]) == (
+            median["sys_cpu_s"],
+            median["minor_faults"],
+        )
     assert set(data["ratios"]) >= {"annotated_over_plain_cold", "annotated_over_plain_warm"}
     assert data["anchoring"]["exact"]["quotes_per_s"] > 0
     assert data["anchoring"]["fuzzy"]["state"] == "drifted"
