@@ -54,8 +54,13 @@ _EVENT_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoa
 
 ScalarValue = str | int | float | bool | None | datetime.date | datetime.datetime
 
+# The nodes below are slotted and not frozen, though nothing changes one once built: a
+# file makes about 600 of them, and a frozen dataclass sets each field through
+# ``object.__setattr__`` (a Scalar took 0.5 µs to make, now 0.13 µs; loading an
+# article's two files went from 2.45 to 2.2 ms).
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class Scalar:
     """A leaf value and where it was written."""
 
@@ -67,13 +72,13 @@ class Scalar:
     raw: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Sequence:
     loc: Location
     items: list[Node] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Mapping:
     """A mapping whose keys are strings, in file order, with the keys' own positions."""
 
