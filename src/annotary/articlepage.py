@@ -17,7 +17,6 @@ Nothing here knows MkDocs.
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from . import w3c
 from .diagnostics import Diagnostic
 from .links import links_for_page_url
-from .markup import clean_article_html
+from .markup import clean_article_html, element_ids
 from .notes import render_note
 from .pipeline import place_annotations_cached
 from .placement import placement_problems
@@ -50,7 +49,6 @@ __all__ = [
 
 #: Bump when what an entry holds changes meaning.
 ENTRY_VERSION = "article-page-2"
-_ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
 
 #: One annotation as the listing pages need it: its id, its text as the article
 #: shows it (the YAML quote if not placed), and whether it was placed.
@@ -258,7 +256,7 @@ def _compute(
         content=content,
         search_html=search_html(html, annotations),
         head=head,
-        anchor_ids=tuple(sorted(set(_ID_ATTRIBUTE.findall(content)))),
+        anchor_ids=tuple(sorted(set(element_ids(content)))),
         passages=passage_records(placed),
         problems=tuple(placement_problems(article.path, placed)),
         w3c_items=items,

@@ -8,6 +8,7 @@ this module reads it (without MkDocs) and renders with Python-Markdown.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -134,6 +135,32 @@ _ARTICLE_ATTRIBUTES: dict[str, set[str]] = {
 _DROPPED_WITH_CONTENT: frozenset[str] = frozenset(
     {"script", "style", "iframe", "object", "embed", "svg", "math", "template", "noscript"}
 )
+
+
+#: An ``id`` attribute's name and value. It starts with a literal, which the regular
+#: expression engine finds with a fast substring search; ``\sid="…"`` starts with a
+#: class of characters, which it tries at every position (4 times slower on a page).
+_ID_VALUE = re.compile(r'id="([^"]+)"')
+
+
+def element_ids(html: str) -> list[str]:
+    r"""The value of each ``id="…"`` after a whitespace character, in order.
+
+    Exactly what ``re.findall(r'\sid="([^"]+)"', html)`` finds, faster: MkDocs
+    checks links to ``page#id`` against a page's ids, and a built article page
+    (60 kB) was scanned once for them.
+    """
+    found: list[str] = []
+    search = _ID_VALUE.search
+    position = 0
+    while (match := search(html, position)) is not None:
+        start = match.start()
+        if start > 0 and html[start - 1].isspace():
+            found.append(match.group(1))
+            position = match.end()
+        else:  # "data-id=…": go on from the next character, as a search for \sid=" would
+            position = start + 1
+    return found
 
 
 def clean_article_html(html: str) -> str:

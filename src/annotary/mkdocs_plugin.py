@@ -40,7 +40,6 @@ import logging
 import multiprocessing
 import multiprocessing.process
 import os
-import re
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -85,6 +84,7 @@ from .articlepage import (
 )
 from .cache import Cache
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
+from .markup import element_ids
 from .mkdocs_render import (
     PageOutputs,
     content_identity,
@@ -128,7 +128,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mkdocs.plugins.annotary")
 NOT_IN_NAV = InclusionLevel.NOT_IN_NAV
-_ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
 
 #: Where article pages live under ``docs/``; their file name is the slug.
 ARTICLES_URI = PurePosixPath("articles")
@@ -424,7 +423,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             page.content = self._listing(src, config)
             # links to `claims/#false` etc. are checked after this event
             page.present_anchor_ids = (page.present_anchor_ids or set()) | set(
-                _ID_ATTRIBUTE.findall(page.content)
+                element_ids(page.content)
             )
         elif page.content and _HOME_SLOT in page.content:
             if self.dirty:
