@@ -229,6 +229,20 @@ def test_machine_secret_is_made_once_outside_the_repo(tmp_path: Path) -> None:
     assert Cache(tmp_path / "cache").get("pages", first.key("pages", "x")) == "v"
 
 
+@pytest.mark.parametrize("length", [1, 31, 33, 200])
+def test_a_secret_of_any_length_signs_and_only_it(tmp_path: Path, length: int) -> None:
+    """BLAKE3 takes a key of 32 bytes: one is derived from a secret of any length."""
+    secret = bytes(range(256))[:length]
+    store = Cache(tmp_path, version="1.0", fingerprint="code", secret=secret)
+    key = store.key("pages", "a")
+    store.put("pages", key, {"html": "<p>a</p>"})
+    store.close()
+    same = Cache(tmp_path, version="1.0", fingerprint="code", secret=secret)
+    assert same.get("pages", key) == {"html": "<p>a</p>"}
+    other = Cache(tmp_path, version="1.0", fingerprint="code", secret=secret + b"x")
+    assert other.get("pages", key) is None
+
+
 def test_no_secret_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "config"
     blocker.write_text("a file where the config folder would be")

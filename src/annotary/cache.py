@@ -24,16 +24,16 @@ What keeps it from ever serving a stale result:
   the libraries whose output is cached (:func:`code_fingerprint`), so editing
   the code or upgrading Python-Markdown starts afresh.
 - **Entries check themselves.** Each record names its key, namespace and kind
-  of value, and carries an HMAC (below) over them, :data:`CACHE_FORMAT` and the
+  of value, and carries a MAC (below) over them, :data:`CACHE_FORMAT` and the
   value; a record that cannot be read, is not JSON, or was signed for another
   key, kind or format is a miss. Callers validate the value's shape and treat
   anything odd as a miss.
-- **Only this machine's entries are believed.** Each entry carries an HMAC
-  made with a secret kept outside the repo (``~/.config/annotary/cache-key``,
+- **Only this machine's entries are believed.** Each entry carries a MAC (keyed
+  BLAKE3) made with a secret kept outside the repo (``~/.config/annotary/cache-key``,
   created on first use). The folder is ignored by git, but a pull request could
   still commit a crafted entry for inputs it knows (everything in a key is
   public), and a cached page is served as it is, past the note sanitizer; an
-  entry that does not carry this machine's HMAC is a miss. Without a usable
+  entry that does not carry this machine's MAC is a miss. Without a usable
   secret (an unwritable home folder) the cache is off.
 - **Half a record is no record.** A record is indexed only once its whole
   value is in the file; a killed build leaves a pack whose last record is never
@@ -43,7 +43,7 @@ Values are JSON, with one exception: the validated model of the whole archive
 (:meth:`Cache.get_object`), which takes 4 s of CPU to rebuild from 1,000
 annotation files and 0.3 s to unpickle. Unpickling runs code chosen by whoever
 wrote the file, so those entries are checked like every other (format, key,
-this machine's HMAC over the exact bytes) *before* :func:`pickle.loads` sees
+this machine's MAC over the exact bytes) *before* :func:`pickle.loads` sees
 them: a file that did not come from this machine's own build is never loaded.
 This is how Sphinx keeps its environment between builds.
 """
@@ -54,7 +54,6 @@ import contextlib
 import functools
 import gc
 import hashlib
-import hmac
 import io
 import math
 import os
@@ -68,6 +67,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import blake3
 
 from . import __version__
 from .jsontext import compact_bytes, parse
@@ -91,7 +92,7 @@ __all__ = [
 ]
 
 #: Bump when the layout of entries or the meaning of a cached value changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 #: Where the cache lives, relative to the repo root.
 CACHE_DIR = Path(".cache") / "annotary"
 #: Libraries whose behaviour shapes cached values (rendering, anchoring, cleaning).
@@ -108,10 +109,12 @@ REFRESH_SECONDS = 0.05
 #: More packs than this and a sweep merges the small ones.
 MAX_PACKS = 16
 
-# A record: magic (with the format), kind of value, namespace length, key, HMAC, value
+# A record: magic (with the format), kind of value, namespace length, key, MAC, value
 # length; then the namespace and the value.
 _RECORD = struct.Struct("<4sBB32s32sQ")
 _JSON, _PICKLE, _BYTES = 1, 2, 3
+#: BLAKE3's key derivation context for the key that signs entries (see ``Cache._mac``).
+_MAC_CONTEXT = "annotary 2026-11 build cache entries"
 _KINDS = frozenset((_JSON, _PICKLE, _BYTES))
 _MAGIC = b"ANPK"
 _DONE = -1  # a pack's scan offset once nothing more can come of it
@@ -209,7 +212,13 @@ class Cache:
         self.directory = directory
         code = code_fingerprint() if fingerprint is None else fingerprint
         self._salt = f"{CACHE_FORMAT}\0{version}\0{code}"
-        self._secret = machine_secret() if secret is None else secret
+        secret = machine_secret() if secret is None else secret
+        #: What signs the entries: a key made of the secret (any length), for keyed BLAKE3.
+        self._mac_key = (
+            None
+            if secret is None
+            else blake3.blake3(secret, derive_key_context=_MAC_CONTEXT).digest()
+        )
         self.hits = 0
         self.misses = 0
         self._used: dict[str, set[str]] = {}
@@ -236,7 +245,7 @@ class Cache:
         Each part is length-prefixed, so no two different lists of parts can
         collide by concatenation.
         """
-        digest = hashlib.sha256()
+        digest = blake3.blake3()
         for part in (self._salt, namespace, *parts):
             data = part.encode("utf-8", "surrogatepass")
             digest.update(len(data).to_bytes(8, "big"))
@@ -257,11 +266,13 @@ class Cache:
     @property
     def enabled(self) -> bool:
         """False when there is no secret to sign entries with: nothing is read or written."""
-        return self._secret is not None
+        return self._mac_key is not None
 
     def _mac(self, namespace: str, kind: int, key: str, data: bytes) -> bytes:
-        assert self._secret is not None
-        signed = hmac.new(self._secret, digestmod=hashlib.sha256)
+        """Keyed BLAKE3, which is a MAC as HMAC is, and four times faster than HMAC-SHA-256:
+        a cold build of 1,000 articles signs and checks 400 MB."""
+        assert self._mac_key is not None
+        signed = blake3.blake3(key=self._mac_key)
         signed.update(f"{CACHE_FORMAT}\0{namespace}\0{kind}\0{key}\0".encode())
         signed.update(data)
         return signed.digest()
@@ -288,7 +299,7 @@ class Cache:
     def get_object(self, namespace: str, key: str, kind: type[_T]) -> _T | None:
         """A Python object stored by :meth:`put_object`, if it is an instance of ``kind``.
 
-        The entry's HMAC is checked before the bytes are unpickled (see the
+        The entry's MAC is checked before the bytes are unpickled (see the
         module doc); the garbage collector is paused meanwhile (unpickling
         a model of 40,000 annotations takes 1.4 s with it, 0.3 s without).
         """
@@ -352,7 +363,7 @@ class Cache:
         if entry is None or entry.namespace != namespace or entry.kind != kind:
             return None
         data = self._read(entry)
-        signed = data is not None and hmac.compare_digest(
+        signed = data is not None and secrets.compare_digest(
             entry.mac, self._mac(namespace, kind, key, data)
         )
         return data if signed else None
