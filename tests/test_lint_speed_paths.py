@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from annotary import pipeline
-from annotary.archive import load_archive
+from annotary.archive import load_archive, plan_archive
 from annotary.articlepage import inputs_fingerprint
 from annotary.cache import Cache
 from annotary.cli import main
@@ -293,6 +293,29 @@ def test_the_workers_fingerprint_each_article_they_load(messy: Path, spy: list[i
     assert load_archive_fingerprinted(messy, None, jobs=2)[1] == {}
 
 
+def test_this_process_checks_a_share_and_the_workers_the_rest(
+    messy: Path, monkeypatch: pytest.MonkeyPatch, spy: list[int]
+) -> None:
+    """The parent takes chunks from the start while the workers take them from the end:
+    its core works too, and its own results are never pickled."""
+    parent, here = os.getpid(), []
+    real = pipeline._Job.run
+
+    def run(job: pipeline._Job, stem: str) -> object:
+        if os.getpid() == parent:
+            here.append(stem)
+        return real(job, stem)
+
+    monkeypatch.setattr(pipeline._Job, "run", run)
+    stems = plan_archive(messy).stems
+    parallel = load_archive_in_workers(messy, jobs=2)
+    assert spy == [2]
+    assert 0 < len(here) < len(stems)
+    assert here == stems[: len(here)]  # from the start, in order
+    monkeypatch.setattr(pipeline._Job, "run", real)
+    assert parallel == load_archive(messy)
+
+
 def test_small_archives_and_single_slugs_are_checked_in_this_process(
     tmp_path: Path, spy: list[int]
 ) -> None:
@@ -384,9 +407,10 @@ def test_bad_jobs_variable_is_a_usage_error(messy: Path, monkeypatch: pytest.Mon
 
 def test_a_worker_that_dies_is_a_clear_error(messy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = pipeline._place
+    parent = os.getpid()
 
     def dies(article: object, *args: object) -> object:
-        if getattr(article, "slug", "") == "story-031":
+        if os.getpid() != parent:  # the parent checks its own share of the stems
             os._exit(9)  # as if killed: no exception, no answer
         return real(article, *args)  # type: ignore[arg-type]
 

@@ -34,7 +34,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -180,6 +180,9 @@ def lint_archive(
 PARALLEL_MIN_FILES = 50
 #: Units of work (one article and its annotation file) handed to a worker at a time.
 CHUNK_FILES = 8
+#: Chunks handed to each forked worker ahead of its work, so that it never waits for
+#: this process (which hands them out between two chunks of its own).
+CHUNKS_AHEAD = 4
 #: The environment variable that sets how many processes ``annotary lint`` uses.
 JOBS_VARIABLE = "ANNOTARY_JOBS"
 
@@ -363,14 +366,43 @@ def _check_files(
 
 
 def _run_in_workers(job: _Job, stems: list[str], workers: int) -> dict[str, _StemResult]:
+    """Every stem's result, by ``workers`` processes: this one and ``workers - 1`` forked.
+
+    The forked ones are handed chunks of stems from the end, a few ahead each; this
+    process takes them from the start, until the two meet. So this process's core
+    loads too instead of waiting, and only the other processes' results are pickled
+    and sent: at 1,000 articles, sending the whole archive cost 0.6 s of CPU.
+    """
     cache = job.cache
+    chunks = [stems[i : i + CHUNK_FILES] for i in range(0, len(stems), CHUNK_FILES)]
+    done: dict[int, list[_StemResult]] = {}
+    front, back = 0, len(chunks)  # the chunks not handed out yet: [front, back)
+    ahead = CHUNKS_AHEAD * (workers - 1)
+    with _worker_pool(workers - 1, job) as pool:
+        sent: dict[int, Future[list[_StemResult]]] = {}
+        while True:
+            for number in [n for n, future in sent.items() if future.done()]:
+                done[number] = sent.pop(number).result()
+            while back > front and len(sent) < ahead:
+                back -= 1
+                sent[back] = pool.submit(_work_chunk, chunks[back])
+            if front == back:
+                break
+            done[front] = [job.run(stem) for stem in chunks[front]]
+            front += 1
+        for number, future in sent.items():
+            done[number] = future.result()
     results: dict[str, _StemResult] = {}
-    with _worker_pool(workers, job) as pool:
-        for stem, result in zip(stems, pool.map(_work, stems, chunksize=CHUNK_FILES), strict=True):
+    for number, chunk in enumerate(chunks):
+        for stem, result in zip(chunk, done[number], strict=True):
             if result.cache_usage is not None and cache is not None:
                 _merge_cache_usage(cache, *result.cache_usage)
             results[stem] = result
     return results
+
+
+def _work_chunk(stems: list[str]) -> list[_StemResult]:
+    return [_work(stem) for stem in stems]
 
 
 # The job of a worker process: set by the initializer, which a forked worker receives
