@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import blake3
 from markdown.extensions import toc
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents, get_toc
@@ -388,7 +389,7 @@ class PageOutputs:
 
 def content_identity(content: str | None) -> str:
     """A page's content, for :meth:`PageOutputs.key`."""
-    return hashlib.blake2b((content or "").encode("utf-8", "surrogatepass")).hexdigest()
+    return blake3.blake3((content or "").encode("utf-8", "surrogatepass")).hexdigest()
 
 
 #: ``output(page, template_name, context, render)``: the page's output, ``render()``'s or not.
