@@ -194,6 +194,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.serving = False
         self.helper: _Ahead | None = None  # articles ahead, while MkDocs populates pages
         self.template_helper: _Ahead | None = None  # pages' theme output, while it builds them
+        #: What starts the template helper, once the build has rendered its first page.
+        self.template_helper_due: Callable[[], None] | None = None
         self.nav: Navigation | None = None
         self.exported: Any = None  # the template helper's "W3C files written" (shared)
         #: What every article's Markdown rendering depends on (see :mod:`.mkdocs_render`).
@@ -443,7 +445,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if self.config.enabled and not self.serving:
             # every page is populated: what lives now lives to the end of the build (the
             # collector need not scan it again; on_post_build unfreezes), and the template
-            # helper forked below does not copy the memory that scanning would write to
+            # helper forked later does not copy the memory that scanning would write to
             gc.freeze()
         cache = self.cache
         if not self.config.enabled or cache is None or not cache.enabled or self.dirty:
@@ -459,7 +461,12 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return None
         self.outputs = PageOutputs(cache, settings)
         remember_output(env, self._page_output)
-        self._start_template_helper(env, config, files)
+        # Started once the build has rendered a page: Jinja compiles each template the
+        # first time it is used, and the helper would compile them all again for itself
+        # (0.17 s at 1,000 articles), while the build compiles them anyway.
+        self.template_helper_due = functools.partial(
+            self._start_template_helper, env, config, files
+        )
         return env
 
     def on_nav(
@@ -524,6 +531,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             page.active = False
 
     def _stop_template_helper(self) -> None:
+        self.template_helper_due = None
         if self.template_helper is not None:
             self.template_helper.stop()
             self.template_helper = None
@@ -869,11 +877,20 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             output, head = stored
             if head:
                 self.head[src] = head
-            return output
-        if src in self.deferred:
-            page.content = self._full_content(src)
-        output = render()
-        outputs.put(key, output, self.head.get(src, ""))
+        else:
+            if src in self.deferred:
+                page.content = self._full_content(src)
+            output = render()
+            outputs.put(key, output, self.head.get(src, ""))
+        due, self.template_helper_due = self.template_helper_due, None
+        if due is not None:  # this was the build's first page (see on_env)
+            page.active = False  # MkDocs is building it: not so in the helper's copy
+            try:
+                due()
+            finally:
+                page.active = True
+            if self.template_helper is not None:
+                self.template_helper.reached(src)
         return output
 
     def _full_content(self, src: str) -> str:
