@@ -211,6 +211,48 @@ def test_a_renamed_source_rebuilds_every_page(tmp_path: Path, quiet: None) -> No
     assert pages(site) == pages(full)
 
 
+def site_files(site: Path) -> dict[str, str]:
+    """Every file of a built site and a hash of its bytes (not the gzipped sitemap,
+    whose header holds the time it was written)."""
+    return {
+        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and p.suffix != ".gz"
+    }
+
+
+@pytest.mark.parametrize("setting", ["exclude_docs", "draft_docs"])
+def test_an_article_the_site_leaves_out_is_named_by_no_page(
+    tmp_path: Path, quiet: None, setting: str
+) -> None:
+    """An article ``exclude_docs`` names (or ``draft_docs``, in a build) has no page,
+    and no listing, feed, search entry or W3C file names it: the site is the one
+    built without its files."""
+    left_out = make_archive(tmp_path / "left-out")
+    with (left_out / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write(f"{setting}: |\n  articles/test-article.md\n")
+    run_build(left_out, tmp_path / "site-left-out", dirty=False)
+    without = make_archive(tmp_path / "without")
+    (without / "docs" / "articles" / "test-article.md").unlink()
+    (without / "annotations" / "test-article.yml").unlink()
+    run_build(without, tmp_path / "site-without", dirty=False)
+    built = site_files(tmp_path / "site-left-out")
+    assert not any(name.startswith("articles/test-article/") for name in built)
+    assert any(name.startswith("articles/") and name.endswith("index.html") for name in built)
+    assert built == site_files(tmp_path / "site-without")
+
+
+def test_under_serve_a_draft_article_is_shown_and_listed(tmp_path: Path, quiet: None) -> None:
+    """``mkdocs serve`` shows drafts, as MkDocs does: the page and the home list's entry."""
+    root = make_archive(tmp_path / "repo")
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("draft_docs: |\n  articles/test-article.md\n")
+    site = tmp_path / "site"
+    run_build(root, site, dirty=True)
+    assert (site / "articles" / "test-article" / "index.html").is_file()
+    assert 'href="articles/test-article/"' in (site / "index.html").read_text(encoding="utf-8")
+
+
 def make_helped_archive(root: Path) -> Path:
     """The test archive and 60 copies of its article: enough for the helper processes."""
     make_archive(root)

@@ -44,7 +44,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -296,6 +296,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled or self.loaded is None:
             return None
+        self._leave_out_unpublished(files)
         archive = self.loaded.archive
         assets = resources.files("annotary") / "assets"
         for name in ASSET_FILES:
@@ -323,7 +324,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             )
             files.append(File.generated(config, FEED_PATH, content=feed))
         for file in files:
-            if article_slug(file.src_uri) is not None:
+            if article_slug(file.src_uri) is not None and file.inclusion.is_included():
                 file.inclusion = NOT_IN_NAV  # reached from the home list, not the nav
         if self.dirty:
             self._mark_unchanged(files)
@@ -332,6 +333,34 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if self.cache is not None and self.cache.enabled:
             remember_search(config.plugins, self.cache, self._is_article)
         return files
+
+    def _leave_out_unpublished(self, files: Files) -> None:
+        """Take out of the model the articles whose pages this build leaves out.
+
+        That is those ``exclude_docs`` names, and those ``draft_docs`` names except
+        under ``mkdocs serve``, which shows drafts (as MkDocs does with their pages).
+        The home list, the listings, the feed and the W3C collections then never
+        name a page the site does not have. ``annotary lint`` still checks their
+        files, and the stored model keeps them (it is keyed by the files alone).
+        """
+        assert self.loaded is not None
+        shown = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
+        archive = self.loaded.archive
+        hidden = {
+            slug
+            for file in files
+            if (slug := article_slug(file.src_uri)) in archive.articles
+            and not shown(file.inclusion)
+        }
+        if not hidden:
+            return
+        published = replace(
+            archive,
+            articles={s: a for s, a in archive.articles.items() if s not in hidden},
+            annotation_files={s: f for s, f in archive.annotation_files.items() if s not in hidden},
+        )
+        self.loaded = replace(self.loaded, archive=published)
+        self.provenance = {s: p for s, p in self.provenance.items() if s not in hidden}
 
     # --- each page ------------------------------------------------------------------------
 
