@@ -59,19 +59,22 @@ def run_build(root: Path, site: Path, *, dirty: bool, cache: bool = True) -> Non
         del os.environ["ANNOTARY_CACHE"]
 
 
-def pages(site: Path) -> dict[str, str]:
+def hashed(site: Path, pattern: str) -> dict[str, str]:
+    """The files of a built site that ``pattern`` matches, each with a hash of its bytes."""
     return {
         p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(site.rglob("*.html"))
+        for p in sorted(site.rglob(pattern))
+        if p.is_file()
     }
+
+
+def pages(site: Path) -> dict[str, str]:
+    return hashed(site, "*.html")
 
 
 def exports(site: Path) -> dict[str, str]:
     """The W3C collections of a built site (each article's and the archive's)."""
-    return {
-        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(site.rglob("*.jsonld"))
-    }
+    return hashed(site, "*.jsonld")
 
 
 def rewritten(before: dict[str, int], after: dict[str, int]) -> set[str]:
@@ -214,11 +217,7 @@ def test_a_renamed_source_rebuilds_every_page(tmp_path: Path, quiet: None) -> No
 def site_files(site: Path) -> dict[str, str]:
     """Every file of a built site and a hash of its bytes (not the gzipped sitemap,
     whose header holds the time it was written)."""
-    return {
-        p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(site.rglob("*"))
-        if p.is_file() and p.suffix != ".gz"
-    }
+    return {name: digest for name, digest in hashed(site, "*").items() if not name.endswith(".gz")}
 
 
 @pytest.mark.parametrize("setting", ["exclude_docs", "draft_docs"])
