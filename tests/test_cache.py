@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -504,6 +506,38 @@ def test_objects_round_trip_and_planted_pickles_are_never_loaded(
         assert planted.get_object("archive", key, object) is None
         assert not marker.exists()
         planted.close()
+
+
+class _SeesCollector:
+    """Notes whether the cyclic garbage collector runs while it is pickled or unpickled."""
+
+    seen: ClassVar[list[bool]] = []
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        _SeesCollector.seen.append(gc.isenabled())
+        return (_SeesCollector._made, ())
+
+    @staticmethod
+    def _made() -> _SeesCollector:
+        _SeesCollector.seen.append(gc.isenabled())
+        return _SeesCollector()
+
+
+def test_objects_are_pickled_and_unpickled_with_the_collector_paused(store: Cache) -> None:
+    """A model is a million objects and no cycle: a collection meanwhile only costs."""
+    key = store.key("archive", "collector")
+    _SeesCollector.seen = []
+    assert gc.isenabled()
+    store.put_object("archive", key, _SeesCollector())
+    assert isinstance(store.get_object("archive", key, _SeesCollector), _SeesCollector)
+    assert _SeesCollector.seen == [False, False]
+    assert gc.isenabled()  # and turned on again
+    gc.disable()
+    try:  # a caller that had paused it finds it paused still
+        store.put_object("archive", key, _SeesCollector())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_a_forked_process_reads_its_parents_pack_and_writes_its_own(tmp_path: Path) -> None:

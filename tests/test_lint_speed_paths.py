@@ -23,8 +23,13 @@ from pathlib import Path
 import pytest
 
 from annotary import pipeline
-from annotary.archive import load_archive, plan_archive
-from annotary.articlepage import inputs_fingerprint
+from annotary.archive import (
+    MAX_YAML_BYTES,
+    load_archive,
+    plan_archive,
+    read_repo_text,
+    texts_digest,
+)
 from annotary.cache import Cache
 from annotary.cli import main
 from annotary.diagnostics import Diagnostic, Location, Record, Severity
@@ -39,6 +44,7 @@ from annotary.pipeline import (
     parse_jobs,
     resolve_jobs,
 )
+from conftest import ARTICLE, Repo
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -273,8 +279,9 @@ def test_the_site_build_loads_the_archive_in_workers_the_same(messy: Path, spy: 
 
 
 def test_the_workers_fingerprint_each_article_they_load(messy: Path, spy: list[int]) -> None:
-    """The build's inputs fingerprints come from the workers, of the objects it holds."""
-    loaded, fingerprinted = load_archive_fingerprinted(messy, inputs_fingerprint, jobs=2)
+    """The build's inputs fingerprints come from the workers, of the objects it holds:
+    a digest of the texts each article and its annotations were read from."""
+    loaded, fingerprinted = load_archive_fingerprinted(messy, jobs=2)
     assert spy == [2]
     assert loaded == load_archive(messy)
     archive = loaded.archive
@@ -284,13 +291,50 @@ def test_the_workers_fingerprint_each_article_they_load(messy: Path, spy: list[i
         found = fingerprinted[slug]
         assert found.article is article
         assert found.annotation_file is archive.annotation_files.get(slug)
-        assert found.fingerprint == inputs_fingerprint(article, archive.annotations_of(slug))
+        annotations = messy / "annotations" / f"{slug}.yml"
+        expected = (
+            texts_digest(
+                article.path,
+                (messy / article.path).read_text(),
+                f"annotations/{slug}.yml",
+                read_repo_text(messy, annotations, MAX_YAML_BYTES)[0],  # None: not read (BOM)
+            )
+            if annotations.exists()
+            else texts_digest(article.path, (messy / article.path).read_text())
+        )
+        assert found.fingerprint == expected
     assert len({f.fingerprint for f in fingerprinted.values()}) == len(fingerprinted)
-    _serial, serial_fingerprinted = load_archive_fingerprinted(messy, inputs_fingerprint, jobs=1)
+    _serial, serial_fingerprinted = load_archive_fingerprinted(messy, jobs=1)
     assert {s: f.fingerprint for s, f in serial_fingerprinted.items()} == {
         s: f.fingerprint for s, f in fingerprinted.items()
     }
-    assert load_archive_fingerprinted(messy, None, jobs=2)[1] == {}
+    assert load_archive_fingerprinted(messy, jobs=2, fingerprints=False)[1] == {}
+
+
+def test_an_articles_fingerprint_changes_with_any_byte_of_its_files(repo: Repo) -> None:
+    """The digest stands for the models read from the texts: any edit, even one the
+    models do not show (a comment), changes it; reading the same texts again does not."""
+    repo.write("docs/articles/calm.md", ARTICLE.replace("Test article", "Calm"))
+
+    def fingerprints() -> dict[str, str]:
+        return {s: f.fingerprint for s, f in load_archive_fingerprinted(repo.root)[1].items()}
+
+    first = fingerprints()
+    assert set(first) == {"test-article", "calm"}
+    assert first["test-article"] != first["calm"]
+    assert fingerprints() == first
+    annotations = repo.root / "annotations" / "test-article.yml"
+    text = annotations.read_text()
+    annotations.write_text(text + "# a comment\n")
+    assert fingerprints()["test-article"] != first["test-article"]
+    assert fingerprints()["calm"] == first["calm"]
+    annotations.write_text(text)
+    assert fingerprints() == first
+    # no annotation file and an empty one are told apart
+    (repo.root / "annotations" / "calm.yml").write_text("")
+    assert fingerprints()["calm"] != first["calm"]
+    assert texts_digest("a", "bc") != texts_digest("ab", "c")
+    assert texts_digest("a", None) != texts_digest("a", "")
 
 
 def test_this_process_checks_a_share_and_the_workers_the_rest(

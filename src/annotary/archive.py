@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+import blake3
+
 from . import model
 from .diagnostics import Diagnostic, Location, error, warning
 from .model import AnnotationFile, Archive, Article, Source
@@ -163,48 +165,56 @@ def _slug_problem(rel: str, slug: str, what: str) -> Diagnostic:
     )
 
 
-def load_article(root: Path, path: Path) -> tuple[Article | None, list[Diagnostic]]:
+def load_article(root: Path, path: Path) -> tuple[Article | None, list[Diagnostic], str | None]:
+    """The article of ``path``, its problems, and the text it was made of (if read)."""
     rel = path.relative_to(root).as_posix()
     slug = path.stem
     if not model.is_slug(slug):
-        return None, [_slug_problem(rel, slug, "article file")]
+        return None, [_slug_problem(rel, slug, "article file")], None
     text, problems = read_repo_text(root, path, MAX_ARTICLE_BYTES)
     if text is None:
-        return None, problems
+        return None, problems, None
     split = split_front_matter(text)
     if split.front_matter is None:
-        return None, [
-            error(
-                Location(rel, 1, 1),
-                "missing-front-matter",
-                "the article has no front matter",
-                "start the file with '---', the fields title, author, outlet, captured, "
-                "then '---' (see CONTRIBUTING.md)",
-            )
-        ]
+        return (
+            None,
+            [
+                error(
+                    Location(rel, 1, 1),
+                    "missing-front-matter",
+                    "the article has no front matter",
+                    "start the file with '---', the fields title, author, outlet, captured, "
+                    "then '---' (see CONTRIBUTING.md)",
+                )
+            ],
+            text,
+        )
     node, problems = parse_yaml(split.front_matter, rel, line_offset=1)
     meta, more = (
         validate_front_matter(node, rel) if node is not None or not problems else (None, [])
     )
     problems += more
     if meta is None:
-        return None, problems
-    return Article(slug, rel, meta, split.body, split.body_line), problems
+        return None, problems, text
+    return Article(slug, rel, meta, split.body, split.body_line), problems, text
 
 
-def load_annotation_file(root: Path, path: Path) -> tuple[AnnotationFile | None, list[Diagnostic]]:
+def load_annotation_file(
+    root: Path, path: Path
+) -> tuple[AnnotationFile | None, list[Diagnostic], str | None]:
+    """The annotations of ``path``, their problems, and the text they were made of."""
     rel = path.relative_to(root).as_posix()
     slug = path.stem
     if not model.is_slug(slug):
-        return None, [_slug_problem(rel, slug, "annotation file")]
+        return None, [_slug_problem(rel, slug, "annotation file")], None
     text, problems = read_repo_text(root, path, MAX_YAML_BYTES)
     if text is None:
-        return None, problems
+        return None, problems, None
     node, problems = parse_yaml(text, rel)
     if node is None and problems:
-        return None, problems
+        return None, problems, text
     annotation_file, more = validate_annotation_file(node, rel, slug)
-    return annotation_file, problems + more
+    return annotation_file, problems + more, text
 
 
 def load_sources(root: Path) -> tuple[dict[str, Source], list[Diagnostic]]:
@@ -517,6 +527,11 @@ class LoadedFiles:
     annotation_count: int = 0
     used_sources: frozenset[str] = frozenset()
     """The source ids the included annotations name."""
+    texts_digest: str | None = None
+    """With an article: a digest of the texts its two files were read as, and their
+    names. Reading is a pure function of those, so an equal digest (by the same code)
+    means equal ``article`` and ``annotation_file``: a cache key that costs 15 µs
+    where one of the models themselves costs 0.26 ms (see :func:`texts_digest`)."""
 
     def summary(self) -> LoadedFiles:
         """Only what the archive's problems and counts need: no article, no annotations."""
@@ -529,14 +544,20 @@ def load_files(plan: ArchivePlan, stem: str) -> LoadedFiles:
     has_article_file, has_annotation_file = plan._stems[stem]
     article: Article | None = None
     article_problems: list[Diagnostic] = []
+    article_text: str | None = None
     article_path = root / ARTICLES_DIR / f"{stem}.md"
     if has_article_file:
-        article, article_problems = load_article(root, article_path)
+        article, article_problems, article_text = load_article(root, article_path)
     if not has_annotation_file:
-        return LoadedFiles(article, tuple(article_problems), has_article=article is not None)
+        return LoadedFiles(
+            article,
+            tuple(article_problems),
+            has_article=article is not None,
+            texts_digest=texts_digest(article.path, article_text) if article else None,
+        )
     annotation_path = root / ANNOTATIONS_DIR / f"{stem}.yml"
     rel = annotation_path.relative_to(root).as_posix()
-    annotation_file, problems = load_annotation_file(root, annotation_path)
+    annotation_file, problems, annotation_text = load_annotation_file(root, annotation_path)
     read = annotation_file is not None and not any(p.is_error for p in problems)
     if annotation_file is not None:
         if article is None and not article_path.exists():
@@ -564,7 +585,24 @@ def load_files(plan: ArchivePlan, stem: str) -> LoadedFiles:
         has_article=article is not None,
         annotation_count=len(annotation_file.annotations) if annotation_file else 0,
         used_sources=_used_source_ids(annotation_file) if annotation_file else frozenset(),
+        texts_digest=(
+            texts_digest(article.path, article_text, rel, annotation_text) if article else None
+        ),
     )
+
+
+def texts_digest(*parts: str | None) -> str:
+    """A digest of an article's files as read: each name, then its text (``None``:
+    not read). Each part is length-prefixed, so no two lists of parts collide."""
+    digest = blake3.blake3(b"annotary-texts-1")
+    for part in parts:
+        if part is None:
+            digest.update(b"\xff" * 8)  # no length is this long
+            continue
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def assemble_archive(plan: ArchivePlan, loaded: Mapping[str, LoadedFiles]) -> LoadResult:

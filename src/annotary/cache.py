@@ -79,7 +79,7 @@ except ImportError:  # pragma: no cover  # not POSIX
     fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
 __all__ = [
     "CACHE_DIR",
@@ -306,24 +306,25 @@ class Cache:
         data = self._get(namespace, key, _PICKLE)
         value: object = None
         if data is not None:
-            paused = gc.isenabled()
-            gc.disable()
-            try:
-                value = pickle.loads(data)  # signed by this machine: see the module doc
-            except Exception:  # e.g. an old class layout: a miss, like any bad entry
-                value = None
-            finally:
-                if paused:
-                    gc.enable()
+            with paused_gc():
+                try:
+                    value = pickle.loads(data)  # signed by this machine: see the module doc
+                except Exception:  # e.g. an old class layout: a miss, like any bad entry
+                    value = None
         found = isinstance(value, kind)
         self._count(found)
         return value if found else None  # type: ignore[return-value]
 
     def put_object(self, namespace: str, key: str, value: object) -> None:
-        """Store a Python object (pickled, signed) under ``key``; never raises on I/O errors."""
+        """Store a Python object (pickled, signed) under ``key``; never raises on I/O errors.
+
+        The garbage collector is paused while pickling, as while unpickling: pickling
+        the model of 1,000 articles took 0.39 to 0.67 s with it, 0.34 s without.
+        """
         self._use(namespace, key)
         if self.enabled:
-            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            with paused_gc():
+                data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             self._append(namespace, _PICKLE, key, data)
 
     def get_bytes(self, namespace: str, key: str) -> bytes | None:
@@ -617,6 +618,25 @@ class Cache:
         state.update(_readers={}, _writer_file=None, _writer_name=None, _writer_pid=None)
         state.update(_index={}, _records=[], _scanned={}, _refreshed=-math.inf)
         return state
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile, for work that makes or walks millions of
+    objects and no cycle: checking the archive, pickling or unpickling its model.
+
+    Each automatic collection would scan every object the process holds again: about
+    a tenth of the time of checking. Checking makes next to no cyclic garbage (Markdown
+    instances are reused), so the memory this keeps is small: about 2 MB on 1,000
+    articles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -82,7 +82,7 @@ from .articlepage import (
     prepare_pages,
     sources_fingerprint,
 )
-from .cache import Cache
+from .cache import Cache, paused_gc
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
 from .markup import element_ids
 from .mkdocs_render import (
@@ -113,7 +113,6 @@ from .pipeline import (
     Fingerprinted,
     load_archive_fingerprinted,
     load_archive_in_workers,
-    paused_gc,
 )
 from .preview import PageShell, Stamp, file_stamps
 
@@ -204,7 +203,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.previous: Archive | None = None
         self.root: Path | None = None
         self.load_memo: LoadMemo = {}
-        #: Each article's :func:`inputs_fingerprint`, with the model objects it is of.
+        #: Each article's fingerprint (see :meth:`_inputs`), with the model objects it is of.
         self.inputs: dict[str, Fingerprinted] = {}
         #: Digests of the model and of every article's passages, once per build.
         self.archive_digest: str | None = None
@@ -674,7 +673,12 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.pending_archive = None
         if self.serving:
             self.archive_plan = plan_archive(root)
-            return load_archive(root, self.load_memo, self.archive_plan)
+            loaded = load_archive(root, self.load_memo, self.archive_plan)
+            for _, files in self.load_memo.values():  # the same digests as a build's
+                found = Fingerprinted.of(files)
+                if found is not None:
+                    self.inputs[found.article.slug] = found
+            return loaded
         if cache is None:
             return load_archive_in_workers(root)
         key = self.archive_key = cache.key("archive", archive_fingerprint(root))
@@ -682,7 +686,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if stored is not None:
             self.inputs = stored.inputs
             return stored.loaded
-        loaded, fingerprinted = load_archive_fingerprinted(root, inputs_fingerprint)
+        loaded, fingerprinted = load_archive_fingerprinted(root)
         if not loaded.has_errors:
             archive = loaded.archive
             for slug in archive.articles:
@@ -696,7 +700,14 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         return loaded
 
     def _inputs(self, slug: str, archive: Archive | None = None) -> str:
-        """The article's :func:`inputs_fingerprint`, computed once per model of its files."""
+        """A digest of the article and its annotations, part of its page's cache key.
+
+        It is the digest of its files' texts made when they were read (see
+        :class:`Fingerprinted`), when the archive holds the very objects read then;
+        else :func:`inputs_fingerprint` of the model, computed once per model (an
+        annotation file read again by a preview). Either is faithful: different
+        articles or annotations never share one.
+        """
         if archive is None:
             assert self.loaded is not None
             archive = self.loaded.archive

@@ -33,7 +33,7 @@ import json
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -49,7 +49,7 @@ from .archive import (
     load_files,
     plan_archive,
 )
-from .cache import distribution_versions
+from .cache import distribution_versions, paused_gc
 from .diagnostics import Diagnostic, sort_diagnostics
 from .markup import MarkdownConfig, markdown_config_from_mkdocs_yml
 from .model import Annotation, AnnotationFile, Archive, Article
@@ -240,7 +240,7 @@ class _StemResult:
     files: LoadedFiles
     placed: PlacedArticle | None = None
     problems: tuple[Diagnostic, ...] = ()
-    #: The article's :data:`Fingerprint`, when the job asked for one and there is an article.
+    #: The article's digest of its files, when the job asked for one and there is an article.
     fingerprint: Fingerprinted | None = None
     #: Cache entries used, hits and misses in a worker process, for the parent's cache.
     cache_usage: tuple[dict[str, set[str]], int, int] | None = None
@@ -257,8 +257,9 @@ class _Job:
     keep: bool
     #: False: the files are read and checked, their quotes are not placed.
     place: bool = True
-    #: Computed of each article and its annotations where they are loaded.
-    fingerprint: Fingerprint | None = None
+    #: Give each article's :attr:`~annotary.archive.LoadedFiles.texts_digest`, with the
+    #: objects it is of, where they are loaded.
+    fingerprint: bool = False
 
     def run(self, stem: str) -> _StemResult:
         files = load_files(self.plan, stem)
@@ -274,11 +275,8 @@ class _Job:
                 article, files.annotation_file, self.markdown_config, self.cache
             )
         fingerprinted = None
-        if self.fingerprint is not None and files.article is not None:
-            annotation_file = files.annotation_file
-            annotations = annotation_file.annotations if annotation_file is not None else ()
-            digest = self.fingerprint(files.article, annotations)
-            fingerprinted = Fingerprinted(files.article, annotation_file, digest)
+        if self.fingerprint:
+            fingerprinted = Fingerprinted.of(files)
         if not self.keep:
             files, placed = files.summary(), None
         return _StemResult(files, placed, tuple(problems), fingerprinted)
@@ -290,32 +288,36 @@ def load_archive_in_workers(root: Path, jobs: int | None = None) -> LoadResult:
     half the time on two cores. Not for a process that runs threads (a fork copies
     their locks, not the threads); a single job or too few files load in this process.
     """
-    return load_archive_fingerprinted(root, None, jobs)[0]
-
-
-#: A digest of an article and its annotations (the site's is
-#: :func:`annotary.articlepage.inputs_fingerprint`).
-Fingerprint = Callable[[Article, Sequence[Annotation]], str]
+    return load_archive_fingerprinted(root, jobs, fingerprints=False)[0]
 
 
 @dataclass(frozen=True)
 class Fingerprinted:
-    """An article's :data:`Fingerprint`, with the model objects it was computed of."""
+    """A digest of an article and its annotations, with the model objects it is of:
+    a caller checks that its archive holds those very objects (``is``) before it
+    uses the digest for them."""
 
     article: Article
     annotation_file: AnnotationFile | None
     fingerprint: str
 
+    @classmethod
+    def of(cls, files: LoadedFiles) -> Fingerprinted | None:
+        """The files' :attr:`~annotary.archive.LoadedFiles.texts_digest`, if they
+        hold an article."""
+        if files.article is None or files.texts_digest is None:
+            return None
+        return cls(files.article, files.annotation_file, files.texts_digest)
+
 
 def load_archive_fingerprinted(
-    root: Path, fingerprint: Fingerprint | None, jobs: int | None = None
+    root: Path, jobs: int | None = None, *, fingerprints: bool = True
 ) -> tuple[LoadResult, dict[str, Fingerprinted]]:
-    """:func:`load_archive_in_workers`, and ``fingerprint`` of each article loaded, by slug.
+    """:func:`load_archive_in_workers`, and each loaded article's :class:`Fingerprinted`
+    digest of its files' texts, by slug (none with ``fingerprints=False``).
 
-    The workers compute the fingerprints next to the loading: in the build's process,
-    after it, they were 0.3 s at 1,000 articles and 3.8 s at 10,000, with the other
-    core idle. Each comes with the objects it is of: a caller can check that the
-    archive holds those very objects (``is``) before it uses one.
+    The digests are made where the files are read, of the texts as read, so that
+    no file edited meanwhile can give a model and a digest that disagree.
     """
     workers = resolve_jobs(jobs)
     plan = plan_archive(root)
@@ -323,7 +325,7 @@ def load_archive_fingerprinted(
     if len(stems) < PARALLEL_MIN_FILES or not _fork_available():
         workers = 1
     job = _Job(
-        plan, MarkdownConfig(()), None, None, keep=True, place=False, fingerprint=fingerprint
+        plan, MarkdownConfig(()), None, None, keep=True, place=False, fingerprint=fingerprints
     )
     with paused_gc():
         if min(workers, len(stems) // CHUNK_FILES) < 2:
@@ -331,12 +333,12 @@ def load_archive_fingerprinted(
         else:
             results = _run_in_workers(job, stems, min(workers, len(stems) // CHUNK_FILES))
     loaded = assemble_archive(plan, {stem: r.files for stem, r in results.items()})
-    fingerprints = {
+    found = {
         result.fingerprint.article.slug: result.fingerprint
         for result in results.values()
         if result.fingerprint is not None
     }
-    return loaded, fingerprints
+    return loaded, found
 
 
 def _check_files(
@@ -472,25 +474,6 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     for process in list(processes.values()):
         with contextlib.suppress(Exception):
             process.terminate()
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while the archive is checked (or anything else
-    that makes many objects and no cycles).
-
-    Checking allocates millions of objects that live until the end (the archive, its
-    diagnostics), and each automatic collection scans those again: about a tenth of
-    the time. Checking makes next to no cyclic garbage (Markdown instances are reused),
-    so the memory this keeps is small: about 2 MB on 1,000 articles.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # --- Rendering, remembered -----------------------------------------------------------------
