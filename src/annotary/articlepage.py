@@ -191,27 +191,27 @@ def cached_page(cache: Cache, key: str) -> ArticlePage | None:
 
 
 def prepare_pages(
-    jobs: Sequence[tuple[int, Article, Sequence[Annotation], PageSettings]],
+    jobs: Mapping[int, tuple[int, Article, Sequence[Annotation], PageSettings]],
     archive: Archive,
     render: Callable[[Article], str],
     cache: Cache,
     *,
-    stop: Callable[[int], bool],
+    next_job: Callable[[], int | None],
     inputs: Mapping[str, str] | None = None,
     done: Callable[[Article, ArticlePage], None] | None = None,
 ) -> None:
-    """Put the pages of ``jobs`` into the cache, in the order given, until ``stop(number)``.
+    """Put the pages of ``jobs`` (by number) into the cache, in the order ``next_job()``
+    gives their numbers, until it gives ``None``.
 
-    Run in a second process while the site generator renders the articles from
-    the other end, it halves the time of a cold build on two cores: each page
-    it finishes is a cache hit for the generator (the key is the same when its
-    ``render`` gives the generator's HTML; when not, the generator misses and
-    computes the page itself, so the result never depends on this).
+    Run in a second process ahead of the site generator, it halves the time of a
+    cold build on two cores: each page it finishes is a cache hit for the
+    generator (the key is the same when its ``render`` gives the generator's HTML;
+    when not, the generator misses and computes the page itself, so the result
+    never depends on this).
     """
     sources_key = sources_fingerprint(archive)
-    for number, article, article_annotations, settings in jobs:
-        if stop(number):
-            return
+    while (number := next_job()) is not None:
+        _, article, article_annotations, settings = jobs[number]
         page = build_article_page(
             render(article),
             article,

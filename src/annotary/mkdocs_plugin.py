@@ -115,6 +115,7 @@ from .pipeline import (
     load_archive_in_workers,
 )
 from .preview import PageShell, Stamp, file_stamps
+from .schedule import AheadOrder
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -508,7 +509,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
 
         Once every page is populated, MkDocs renders each one through the theme
         in one process, and the article helper's core sits idle. This one renders
-        the pages from the last one back, as ``_build_page`` would up to the
+        pages ahead of the build (:class:`_Ahead`), as ``_build_page`` would up to the
         template (the page active, its context, this plugin's ``on_page_context``:
         search's only indexes, and any other plugin handling page events turns the
         page outputs off), and the outputs go into the cache, where the build
@@ -530,14 +531,12 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         except ValueError:
             return
 
-        def work(stop: Callable[[int], bool]) -> None:
+        def work(next_job: Callable[[], int | None]) -> None:
             # first what the build would write at its very end, when no core helps
             if self._write_exports(config):
                 exported.value = 1
-            for number in range(len(pages) - 1, -1, -1):
+            while (number := next_job()) is not None:
                 page = pages[number].page
-                if stop(number):
-                    return
                 if page is not None:
                     self._render_ahead(page, config, nav, pages, env)
 
@@ -1192,12 +1191,12 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
 
 
 class _Ahead:
-    """A second process that works through the build's pages from the last one back.
+    """A second process that works through the build's pages ahead of the build.
 
     MkDocs handles pages one after the other in one process; on a machine with
-    two or more cores, this process takes them from the last one back while the
-    build takes them from the first one on, and stops where they meet (the
-    build says where it is: :meth:`reached`). What it makes goes into the cache,
+    two or more cores, this process takes pages ahead of the build, which says
+    where it is (:meth:`reached`), in the order :class:`~annotary.schedule.AheadOrder`
+    gives. What it makes goes into the cache,
     where the build looks each page up by its own inputs and computes any it
     misses: whatever the process does or fails to do, each page is the same. It
     is forked (everything is already in memory) only by ``mkdocs build`` with the
@@ -1220,10 +1219,11 @@ class _Ahead:
 
     @classmethod
     def start(
-        cls, order: dict[str, int], work: Callable[[Callable[[int], bool]], None], report: str
+        cls, order: dict[str, int], work: Callable[[Callable[[], int | None]], None], report: str
     ) -> _Ahead | None:
-        """Fork a process that runs ``work(stop)``; ``stop(number)`` tells it to stop
-        before the job of that number (``order`` maps each job's name to it)."""
+        """Fork a process that runs ``work(next_job)``; ``next_job()`` is the number of
+        the job to do next, ``None`` when there is none (``order`` maps each job's name
+        to its number, in the order the build takes them)."""
         if len(order) < HELPER_MIN_ARTICLES or _cpus() < 2:
             return None
         try:
@@ -1233,25 +1233,26 @@ class _Ahead:
         progress = context.Value("q", -1, lock=False)
         done = context.Value("q", 0, lock=False)
         halt = context.Event()
+        jobs = AheadOrder(list(order.values()))
 
-        def stop(number: int) -> bool:
-            if halt.is_set() or number <= progress.value:
-                return True
-            done.value += 1  # the process is about to do this one
-            return False
+        def next_job() -> int | None:
+            number = None if halt.is_set() else jobs.next(progress.value)
+            if number is not None:
+                done.value += 1  # the process is about to do this one
+            return number
 
         def run() -> None:
             quiet_loggers()
             # a failure here is the build's to find and report: it computes what is missing
             with contextlib.suppress(KeyboardInterrupt, Exception):
-                work(stop)
+                work(next_job)
 
         process = context.Process(target=run, name="annotary-helper", daemon=True)
         process.start()
         return cls(process, (progress, done, halt), order, report)
 
     def reached(self, name: str) -> None:
-        """The build is at this job: the process stops before it."""
+        """The build is at this job: the process takes only jobs after it."""
         if os.getpid() != self.parent:
             return  # a copy in another forked process, which must not move the mark
         number = self.order.get(name)
@@ -1279,13 +1280,13 @@ def _start_article_helper(
     """Render articles ahead into the cache while MkDocs populates its pages; then run
     ``after`` (the build has the rest of the articles and every template to go)."""
 
-    def work(stop: Callable[[int], bool]) -> None:
+    def work(next_job: Callable[[], int | None]) -> None:
         prepare_pages(
-            list(reversed(jobs)),
+            {job[0]: job for job in jobs},
             archive,
             pages.render,
             cache,
-            stop=stop,
+            next_job=next_job,
             inputs=inputs,
             done=pages.indexed,
         )
