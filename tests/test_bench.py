@@ -46,6 +46,12 @@ def test_bench_runs_end_to_end(tmp_path: Path) -> None:
             median["minor_faults"],
         )
     assert set(data["ratios"]) >= {"annotated_over_plain_cold", "annotated_over_plain_warm"}
+    # and each repetition's own ratio (one repetition: the ratio of its runs)
+    for kind in ("cold", "warm"):
+        runs = data["runs"]
+        each = runs[f"annotated_{kind}"][0]["wall"] / runs["plain"][0]["wall"]
+        assert data["ratios"][f"annotated_over_plain_{kind}_each"] == [each]
+    assert "cold, within each repetition" in completed.stdout
     assert data["anchoring"]["exact"]["quotes_per_s"] > 0
     assert data["anchoring"]["fuzzy"]["state"] == "drifted"
     # the synthetic archive is as designed: every quote lands, exactly or drifted
