@@ -1195,10 +1195,10 @@ class _Ahead:
 
     MkDocs handles pages one after the other in one process; on a machine with
     two or more cores, this process takes pages ahead of the build, which says
-    where it is (:meth:`reached`), in the order :class:`~annotary.schedule.AheadOrder`
-    gives. What it makes goes into the cache,
-    where the build looks each page up by its own inputs and computes any it
-    misses: whatever the process does or fails to do, each page is the same. It
+    where it is (:meth:`reached`), in the order that
+    :class:`~annotary.schedule.AheadOrder` gives. What it makes goes into the
+    cache, where the build looks each page up by its own inputs and computes any
+    it misses: whatever the process does or fails to do, each page is the same. It
     is forked (everything is already in memory) only by ``mkdocs build`` with the
     cache on and at least :data:`HELPER_MIN_ARTICLES` pages: never under
     ``mkdocs serve``, which runs threads, where a fork is not safe.
