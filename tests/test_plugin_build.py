@@ -264,6 +264,43 @@ def make_helped_archive(root: Path) -> Path:
     return root
 
 
+def test_a_cold_build_starts_the_article_helper_before_mkdocs_lists_the_files(
+    tmp_path: Path, quiet: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An archive read from its files has its article helper forked in on_pre_build,
+    before on_files; one read from the cache waits for on_files (every page may be
+    in the cache too). Articles that link to other pages of the site are rendered
+    by the build (the helper's list of files is not the build's): the same site."""
+    root = make_helped_archive(tmp_path / "repo")
+    articles = root / "docs" / "articles"
+    for slug, link in (("copy-05", "../index.md"), ("copy-50", "test-article.md")):
+        page = articles / f"{slug}.md"
+        page.write_text(page.read_text("utf-8") + f"\nSee [this]({link}).\n", "utf-8")
+    running: list[bool] = []  # at each build's on_files: is an article helper running?
+    on_files = mkdocs_plugin.AnnotaryPlugin.on_files
+
+    def recorded(self: Any, files: Any, /, *, config: Any) -> Any:
+        running.append(self.helper is not None)
+        return on_files(self, files, config=config)
+
+    monkeypatch.setattr(mkdocs_plugin.AnnotaryPlugin, "on_files", recorded)
+    helped = _cpus() >= 2
+    run_build(root, tmp_path / "cold", dirty=False)
+    assert running == [helped]
+    run_build(root, tmp_path / "uncached", dirty=False, cache=False)
+    assert pages(tmp_path / "cold") == pages(tmp_path / "uncached")
+    assert "this</a>" in (tmp_path / "cold/articles/copy-05/index.html").read_text("utf-8")
+
+    # the same files, another site address: the archive from the cache, not every page
+    monkeypatch.setenv("ANNOTARY_SITE_URL", "https://example.org/archive/")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, "mkdocs.plugins.annotary"):
+        run_build(root, tmp_path / "moved", dirty=False)
+    assert running == [helped, False, False]  # (the uncached build had no helper at all)
+    ahead = [r.getMessage() for r in caplog.records if "article page(s) ahead" in r.getMessage()]
+    assert len(ahead) == (1 if helped else 0), ahead  # started there
+
+
 @pytest.mark.parametrize(
     ("command", "enabled", "frozen"),
     [("build", "true", True), ("gh-deploy", "true", True), ("serve", "true", False),

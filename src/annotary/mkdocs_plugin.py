@@ -57,7 +57,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, InclusionLevel
+from mkdocs.structure.files import File, InclusionLevel, get_files
 from mkdocs.structure.pages import Page
 
 from . import w3c
@@ -193,6 +193,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.dirty = False
         self.serving = False
         self.helper: _Ahead | None = None  # articles ahead, while MkDocs populates pages
+        #: The files the article helper was given (``None``: it listed the docs itself).
+        self.helper_files: Files | None = None
         self.template_helper: _Ahead | None = None  # pages' theme output, while it builds them
         #: What starts the template helper, once the build has rendered its first page.
         self.template_helper_due: Callable[[], None] | None = None
@@ -718,9 +720,22 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.inputs[slug] = Fingerprinted(article, file, fingerprint)
         return fingerprint
 
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """A build whose archive was read from its files starts the article helper here,
+        once every plugin's ``on_config`` ran: it would otherwise wait while MkDocs
+        lists the docs and this plugin plans the listing pages, on one core (0.25 s at
+        1,000 articles, 1.8 s at 10,000). A build whose archive came from the cache
+        waits for ``on_files``, which knows whether every page is in the cache too."""
+        if self.config.enabled and not self.dirty and self.pending_archive is not None:
+            self._stop_helper()
+            self._fork_article_helper(None, config)
+
     def _start_helper(self, files: Files, config: MkDocsConfig) -> None:
-        """Render articles ahead in a second process, into the cache (see :class:`_Ahead`)."""
-        self._stop_helper()
+        """Render articles ahead in a second process, into the cache (see :class:`_Ahead`),
+        unless ``on_pre_build`` did."""
+        early = self.helper is not None and self.helper_files is None
+        if not early:
+            self._stop_helper()
         self.complete_key = None
         cache = self.cache
         if cache is None or not cache.enabled or self.serving or self.loaded is None:
@@ -735,16 +750,39 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             if cache.get(COMPLETE, complete_key) is True:
                 return  # and nothing to record again
             self.complete_key = complete_key
+        if not early:
+            self.render_context = context
+            self._fork_article_helper(files, config)
+            self.render_context = None
+
+    def _fork_article_helper(self, files: Files | None, config: MkDocsConfig) -> None:
+        """The article helper, for the pages of ``files``; ``None``: before MkDocs
+        listed them, for the archive's articles, and the helper lists the docs itself
+        (its renderings are the build's for every article that links to no other page
+        of the site, whose rendering is keyed without the list of files)."""
+        cache = self.cache
+        if cache is None or not cache.enabled or self.serving or self.loaded is None:
+            return
         archive = self.loaded.archive
+        if files is None:
+            srcs = sorted(
+                PurePosixPath(a.path).relative_to("docs").as_posix()
+                for a in archive.articles.values()
+            )
+            pages = [
+                File(src, config.docs_dir, config.site_dir, config.use_directory_urls)
+                for src in srcs
+            ]
+        else:
+            pages = list(files.documentation_pages())
         jobs: list[tuple[int, Article, tuple[Annotation, ...], PageSettings]] = []
-        for number, file in enumerate(files.documentation_pages()):
+        for number, file in enumerate(pages):
             slug = article_slug(file.src_uri)
             if slug is None or slug not in archive.articles:
                 continue
             settings = _page_settings(file.url, _canonical_url(config.site_url, file.url), config)
             annotations = archive.annotations_of(slug)
             jobs.append((number, archive.articles[slug], annotations, settings))
-        self.render_context = context
         inputs = {slug: self._inputs(slug) for slug in archive.articles}
         pending, after = self.pending_archive, None
         if pending is not None:
@@ -753,12 +791,13 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             def after() -> None:
                 cache.put_object("archive", key, stored)
 
-        self.helper = _start_article_helper(
-            jobs, archive, _HelperPages(files, config, cache), cache, inputs, after=after
-        )
+        def helper_pages() -> _HelperPages:  # in the helper
+            return _HelperPages(get_files(config) if files is None else files, config, cache)
+
+        self.helper = _start_article_helper(jobs, archive, helper_pages, cache, inputs, after=after)
+        self.helper_files = files
         if self.helper is not None:
             self.pending_archive = None
-        self.render_context = None
 
     def _stop_helper(self) -> None:
         if self.helper is not None:
@@ -1271,7 +1310,7 @@ class _Ahead:
 def _start_article_helper(
     jobs: list[tuple[int, Article, tuple[Annotation, ...], PageSettings]],
     archive: Archive,
-    pages: _HelperPages,
+    make_pages: Callable[[], _HelperPages],
     cache: Cache,
     inputs: dict[str, str],
     *,
@@ -1281,6 +1320,7 @@ def _start_article_helper(
     ``after`` (the build has the rest of the articles and every template to go)."""
 
     def work(next_job: Callable[[], int | None]) -> None:
+        pages = make_pages()
         prepare_pages(
             {job[0]: job for job in jobs},
             archive,
