@@ -538,8 +538,9 @@ class LoadedFiles:
         return replace(self, article=None, annotation_file=None)
 
 
-def load_files(plan: ArchivePlan, stem: str) -> LoadedFiles:
-    """Read and check ``docs/articles/STEM.md`` and ``annotations/STEM.yml``, where they are."""
+def load_files(plan: ArchivePlan, stem: str, *, digest: bool = True) -> LoadedFiles:
+    """Read and check ``docs/articles/STEM.md`` and ``annotations/STEM.yml``, where they are;
+    ``digest=False``: without :attr:`LoadedFiles.texts_digest` (lint has no use for it)."""
     root = plan.root
     has_article_file, has_annotation_file = plan._stems[stem]
     article: Article | None = None
@@ -553,7 +554,7 @@ def load_files(plan: ArchivePlan, stem: str) -> LoadedFiles:
             article,
             tuple(article_problems),
             has_article=article is not None,
-            texts_digest=texts_digest(article.path, article_text) if article else None,
+            texts_digest=texts_digest(article.path, article_text) if article and digest else None,
         )
     annotation_path = root / ANNOTATIONS_DIR / f"{stem}.yml"
     rel = annotation_path.relative_to(root).as_posix()
@@ -586,7 +587,9 @@ def load_files(plan: ArchivePlan, stem: str) -> LoadedFiles:
         annotation_count=len(annotation_file.annotations) if annotation_file else 0,
         used_sources=_used_source_ids(annotation_file) if annotation_file else frozenset(),
         texts_digest=(
-            texts_digest(article.path, article_text, rel, annotation_text) if article else None
+            texts_digest(article.path, article_text, rel, annotation_text)
+            if article and digest
+            else None
         ),
     )
 

@@ -193,8 +193,8 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         self.dirty = False
         self.serving = False
         self.helper: _Ahead | None = None  # articles ahead, while MkDocs populates pages
-        #: The files the article helper was given (``None``: it listed the docs itself).
-        self.helper_files: Files | None = None
+        #: Whether on_pre_build started the article helper (see there).
+        self.helper_early = False
         self.template_helper: _Ahead | None = None  # pages' theme output, while it builds them
         #: What starts the template helper, once the build has rendered its first page.
         self.template_helper_due: Callable[[], None] | None = None
@@ -733,7 +733,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
     def _start_helper(self, files: Files, config: MkDocsConfig) -> None:
         """Render articles ahead in a second process, into the cache (see :class:`_Ahead`),
         unless ``on_pre_build`` did."""
-        early = self.helper is not None and self.helper_files is None
+        early = self.helper is not None and self.helper_early
         if not early:
             self._stop_helper()
         self.complete_key = None
@@ -795,7 +795,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return _HelperPages(get_files(config) if files is None else files, config, cache)
 
         self.helper = _start_article_helper(jobs, archive, helper_pages, cache, inputs, after=after)
-        self.helper_files = files
+        self.helper_early = files is None
         if self.helper is not None:
             self.pending_archive = None
 

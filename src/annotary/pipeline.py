@@ -262,7 +262,7 @@ class _Job:
     fingerprint: bool = False
 
     def run(self, stem: str) -> _StemResult:
-        files = load_files(self.plan, stem)
+        files = load_files(self.plan, stem, digest=self.fingerprint)
         placed: PlacedArticle | None = None
         problems: list[Diagnostic] = []
         article = files.article if self.place else None
