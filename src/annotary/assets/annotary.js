@@ -474,12 +474,18 @@
   function onPage() {
     document.body.classList.add("annotary-js");
     // After instant navigation the old page's popover went with its content.
-    if (popover && !popover.isConnected) {
+    if (popover && (!popover.isConnected || !trigger || !trigger.isConnected)) {
+      popover.remove();
       popover = null;
       trigger = null;
     }
-    close(false);
     applyFilters(hiddenTypes());
+    // Material announces a page after swapping its content in: a reader quick
+    // enough to click a highlight in between keeps the popover they opened,
+    // unless the stored filters hide what it was opened from.
+    if (popover && !isActivePiece(trigger)) {
+      close(false);
+    }
     markTarget();
   }
 
