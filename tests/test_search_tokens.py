@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from material.plugins.search.plugin import SearchIndex  # type: ignore[import-untyped]
+from mkdocs.contrib.search.search_index import SearchIndex as MkDocsSearchIndex
 
 from annotary.mkdocs_render import html_tokens, index_page_quickly
 
@@ -133,4 +134,6 @@ def test_a_page_only_htmlparser_reads_is_not_indexed_quickly() -> None:
     index = SearchIndex()
     assert not index_page_quickly(index, page("<p>a < b</p>"))
     assert index.entries == []
-    assert not index_page_quickly(SimpleNamespace(), page("<p>a</p>"))  # not Material's index
+    # not Material's index: MkDocs' own search plugin's, or anything else
+    assert not index_page_quickly(MkDocsSearchIndex(), page("<p>a</p>"))
+    assert not index_page_quickly(SimpleNamespace(), page("<p>a</p>"))

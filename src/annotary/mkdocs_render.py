@@ -37,9 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import blake3
 from markdown.extensions import toc
-from material.plugins.search.plugin import (  # type: ignore[import-untyped]  # no py.typed
-    Parser as SearchParser,
-)
+from material.plugins.search import plugin as material_search  # type: ignore[import-untyped]
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents, get_toc
 
@@ -273,18 +271,18 @@ def html_tokens(html: str) -> list[tuple[str, Any]] | None:
 def index_page_quickly(index: Any, page: Page) -> bool:
     """What Material's ``SearchIndex.add_entry_from_context(page)`` does, with the
     page's HTML read by :func:`html_tokens` and given to Material's own parser; False,
-    having done nothing, when that cannot be done (another search plugin, or HTML
-    that only HTMLParser reads as HTMLParser does)."""
-    create = getattr(index, "create_entry_for_section", None)
-    if create is None:
+    having done nothing, when that cannot be done (another search plugin's index, or
+    HTML that only HTMLParser reads as HTMLParser does)."""
+    if not isinstance(index, material_search.SearchIndex):
         return False
+    create = index.create_entry_for_section
     search = page.meta.get("search") or {}
     if search.get("exclude"):
         return True
     tokens = html_tokens(page.content or "")
     if tokens is None:
         return False
-    parser = SearchParser()
+    parser = material_search.Parser()
     start, end, data = parser.handle_starttag, parser.handle_endtag, parser.handle_data
     for kind, value in tokens:
         if kind == "data":
