@@ -55,16 +55,31 @@ _EVENT_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoa
 ScalarValue = str | int | float | bool | None | datetime.date | datetime.datetime
 
 # The nodes below are slotted and not frozen, though nothing changes one once built: a
-# file makes about 600 of them, and a frozen dataclass sets each field through
+# file makes about 900 of them, and a frozen dataclass sets each field through
 # ``object.__setattr__`` (a Scalar took 0.5 µs to make, now 0.13 µs; loading an
-# article's two files went from 2.45 to 2.2 ms).
+# article's two files went from 2.45 to 2.2 ms). A node keeps its file, line and
+# column, and makes its :class:`Location` only when asked: the model keeps four or
+# five of a file's 900 places an annotation, and a message names one (making every
+# Location took a tenth of loading).
 
 
 @dataclass(slots=True)
-class Scalar:
+class _Placed:
+    """Where a node was written."""
+
+    file: str
+    line: int
+    column: int
+
+    @property
+    def loc(self) -> Location:
+        return Location(self.file, self.line, self.column)
+
+
+@dataclass(slots=True)
+class Scalar(_Placed):
     """A leaf value and where it was written."""
 
-    loc: Location
     value: ScalarValue
     #: The YAML style the value was written in ('' plain, '"', "'", '|', '>').
     style: str = ""
@@ -73,16 +88,14 @@ class Scalar:
 
 
 @dataclass(slots=True)
-class Sequence:
-    loc: Location
+class Sequence(_Placed):
     items: list[Node] = field(default_factory=list)
 
 
 @dataclass(slots=True)
-class Mapping:
+class Mapping(_Placed):
     """A mapping whose keys are strings, in file order, with the keys' own positions."""
 
-    loc: Location
     entries: list[tuple[Scalar, Node]] = field(default_factory=list)
 
     def get(self, key: str) -> Node | None:
@@ -371,6 +384,11 @@ class _Builder:
     def loc(self, node: yaml.Node) -> Location:
         return _location(self.file, node.start_mark, self.line_offset)
 
+    def at(self, node: yaml.Node) -> tuple[str, int, int]:
+        """A node's place, as the tree's nodes keep it."""
+        loc = self.loc(node)
+        return loc.file, loc.line, loc.column
+
     def build(self, node: yaml.Node, depth: int) -> Node:
         self.count += 1
         if self.count > MAX_NODES:
@@ -385,7 +403,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):
-            return Sequence(self.loc(node), [self.build(item, depth + 1) for item in node.value])
+            return Sequence(*self.at(node), [self.build(item, depth + 1) for item in node.value])
         assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node)
 
@@ -410,7 +428,7 @@ class _Builder:
                 "bad-character",
                 "delete the escape sequence ('\\x..', '\\u....', '\\0') from the quoted text",
             )
-        return Scalar(self.loc(node), value, node.style or "", str(node.value))
+        return Scalar(*self.at(node), value, node.style or "", str(node.value))
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping:
         entries: list[tuple[Scalar, Node]] = []
@@ -433,7 +451,7 @@ class _Builder:
                 )
                 continue
             key_text = str(key.value)
-            key = Scalar(key.loc, key_text, key.style, key.raw)
+            key = Scalar(key.file, key.line, key.column, key_text, key.style, key.raw)
             if key_text in seen:
                 first = seen[key_text]
                 self.problems.append(
@@ -448,7 +466,7 @@ class _Builder:
                 continue
             seen[key_text] = key.loc
             entries.append((key, self.build(value_node, depth + 1)))
-        return Mapping(self.loc(node), entries)
+        return Mapping(*self.at(node), entries)
 
 
 # --- the fast path: libyaml composes, and vouches only for the plain case -------------
@@ -632,17 +650,18 @@ class _FastBuilder:
                 raise _Unusual
             self.reached.add(id(node))
         mark = node.start_mark
-        loc = Location(self.file, mark.line + self.line_offset, mark.column + 1)
+        line, column = mark.line + self.line_offset, mark.column + 1
         if type(node) is yaml.ScalarNode:
-            return self._scalar(node, loc, flow)
+            return self._scalar(node, line, column, flow)
         if type(node) is yaml.SequenceNode:
             inner = flow or bool(node.flow_style)
-            return Sequence(loc, [self.build(item, depth + 1, inner) for item in node.value])
+            items = [self.build(item, depth + 1, inner) for item in node.value]
+            return Sequence(self.file, line, column, items)
         if type(node) is yaml.MappingNode:
-            return self._mapping(node, loc, depth + 1, flow or bool(node.flow_style))
+            return self._mapping(node, line, column, depth + 1, flow or bool(node.flow_style))
         raise _Unusual  # the composer makes no other node; should one appear, go slow
 
-    def _scalar(self, node: yaml.ScalarNode, loc: Location, flow: bool) -> Scalar:
+    def _scalar(self, node: yaml.ScalarNode, line: int, column: int, flow: bool) -> Scalar:
         raw: str = node.value
         if not node.style and (not raw or (flow and "?" in raw)):
             # an empty value, in the text or implied (``{a: }``, ``? a``, ``---``): the
@@ -666,9 +685,11 @@ class _FastBuilder:
         # only a double-quoted value holds escapes; libyaml refused the raw characters
         if style == '"' and BAD_CHARACTERS.search(raw) is not None:
             raise _Unusual
-        return Scalar(loc, value, style, raw)
+        return Scalar(self.file, line, column, value, style, raw)
 
-    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int, flow: bool) -> Mapping:
+    def _mapping(
+        self, node: yaml.MappingNode, line: int, column: int, depth: int, flow: bool
+    ) -> Mapping:
         entries: list[tuple[Scalar, Node]] = []
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -680,21 +701,19 @@ class _FastBuilder:
                     raise _Unusual
                 self.reached.add(id(key_node))
             mark = key_node.start_mark
-            key = self._scalar(
-                key_node, Location(self.file, mark.line + self.line_offset, mark.column + 1), flow
-            )
+            key = self._scalar(key_node, mark.line + self.line_offset, mark.column + 1, flow)
             if isinstance(key.value, str):
                 key_text = key.value
             elif isinstance(key.value, bool | type(None)):
                 raise _Unusual
             else:  # a number or a date, as text (as _Builder)
                 key_text = str(key.value)
-                key = Scalar(key.loc, key_text, key.style, key.raw)
+                key = Scalar(key.file, key.line, key.column, key_text, key.style, key.raw)
             if key_text in seen:
                 raise _Unusual
             seen.add(key_text)
             entries.append((key, self.build(value_node, depth, flow)))
-        return Mapping(loc, entries)
+        return Mapping(self.file, line, column, entries)
 
 
 def to_plain(node: Node) -> object:
