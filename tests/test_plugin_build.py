@@ -20,18 +20,20 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 from annotary import mkdocs_plugin, mkdocs_render
 from annotary.cache import CACHE_DIR, PACKS_DIR, Cache
-from annotary.mkdocs_plugin import _cpus
+from annotary.mkdocs_plugin import _cpus, article_slug
 from conftest import ANNOTATIONS, ARTICLE, REPO
 
 SERVE_URL = "http://127.0.0.1:8000/"
@@ -948,3 +950,17 @@ def test_a_warm_build_reads_the_home_list_back_and_shows_an_edit(
     run_build(root, tmp_path / "uncached", dirty=False, cache=False)
     assert pages(tmp_path / "warm") == pages(tmp_path / "uncached")
     assert pages(tmp_path / "warm")["index.html"] != pages(tmp_path / "cold")["index.html"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["articles", "a", "x.md", ".md", "..md", "b.tar.md", "md", "A.MD"]),
+             max_size=4).map("/".join)
+)  # fmt: skip
+def test_article_slug_reads_a_page_uri_as_pathlib_would(uri: str) -> None:
+    # MkDocs' src_uri is normalised (no '.' or empty parts), as pathlib would make it
+    path = PurePosixPath(uri)
+    expected = (
+        path.stem if path.parent == PurePosixPath("articles") and path.suffix == ".md" else None
+    )
+    assert article_slug(uri) == expected

@@ -129,8 +129,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("mkdocs.plugins.annotary")
 NOT_IN_NAV = InclusionLevel.NOT_IN_NAV
 
-#: Where article pages live under ``docs/``; their file name is the slug.
-ARTICLES_URI = PurePosixPath("articles")
+#: Where article pages live under ``docs/``, as MkDocs names pages (``src_uri``);
+#: their file name is the slug.
+ARTICLES_URI = "articles"
 #: Where the plugin's CSS and JavaScript are published in the site.
 ASSETS_URI = "assets/annotary"
 ASSET_FILES = ("annotary.css", "annotary.js")
@@ -1578,7 +1579,10 @@ def _front_matter(title: str) -> str:
 
 
 def article_slug(src_uri: str) -> str | None:
-    path = PurePosixPath(src_uri)
-    if path.parent != ARTICLES_URI or path.suffix != ".md":
+    """The slug of an article page's ``articles/SLUG.md`` (MkDocs' normalised URI), else
+    ``None``: what ``PurePosixPath`` gives as parent, suffix and stem, without making
+    a path (a build asks about each page a dozen times)."""
+    folder, _, name = src_uri.rpartition("/")
+    if folder != ARTICLES_URI or not name.endswith(".md") or name == ".md":
         return None
-    return path.stem
+    return name[:-3]
