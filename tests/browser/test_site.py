@@ -354,33 +354,80 @@ def test_site_url_is_set_for_instant_navigation() -> None:
     )
 
 
+#: Counts the pages Material announces (its document$ emits once per page shown,
+#: instant navigation included: the page is then whole and annotary.js has run on
+#: it), and logs what a reader's clicks met, for the message of a failure.
+PAGE_PROBE = """() => {
+  window.__annotaryPages = 0;
+  const log = window.__annotaryLog = [];
+  const note = what => log.push(`${Math.round(performance.now())} ${what}`);
+  window.document$.subscribe(() => {
+    window.__annotaryPages += 1;
+    note(`page ${location.pathname}`);
+  });
+  const at = e => `${e.target.tagName}.${e.target.className} ${e.clientX ?? ""},${e.clientY ?? ""}`;
+  document.addEventListener("click", e => note(`click ${at(e)}`), true);
+  document.addEventListener("focusin", e => note(`focus ${at(e)}`), true);
+  window.addEventListener("scroll", () => note(`scroll ${Math.round(scrollY)}`), {passive: true});
+  new MutationObserver(records => records.forEach(r => {
+    r.addedNodes.forEach(n => n.classList?.contains("annotary-popover") && note("popover opened"));
+    r.removedNodes.forEach(n => n.classList?.contains("annotary-popover") && note("popover gone"));
+  })).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
+def pages_shown(page: Page) -> int:
+    return int(page.evaluate("window.__annotaryPages"))
+
+
+def wait_for_page(page: Page, path: str, shown_before: int) -> None:
+    """Until Material has shown the page at ``path``: the address changes first, the
+    content when it has been fetched, and the page is announced last."""
+    page.wait_for_url(lambda url: urlsplit(url).path == path)
+    page.wait_for_function("n => window.__annotaryPages > n", arg=shown_before)
+
+
+def expect_one_popover(page: Page) -> None:
+    try:
+        expect(visible_popovers(page)).to_have_count(1)
+    except AssertionError as failure:
+        log = "\n  ".join(page.evaluate("window.__annotaryLog.slice(-25)"))
+        raise AssertionError(f"{failure}\nwhat the page saw:\n  {log}") from None
+
+
 def test_instant_navigation_keeps_popovers_working(page: Page) -> None:
     open_page(page, HOME)
+    page.evaluate(PAGE_PROBE)
     page.evaluate("window.__annotaryProbe = 'kept'")
+    shown = pages_shown(page)
     page.locator(f'.md-content a[href*="articles/{SLUG}/"]').first.click()
-    page.wait_for_url(f"**{ARTICLE}")
+    wait_for_page(page, ARTICLE, shown)
     assert page.evaluate("window.__annotaryProbe") == "kept", "the link reloaded the page"
     first = next(iter(anchored_text()))
     piece_of(page, first).click()
-    expect(visible_popovers(page)).to_have_count(1)
+    expect_one_popover(page)
     page.keyboard.press("Escape")
     expect(visible_popovers(page)).to_have_count(0)
 
     # Away and back, twice (history, then links): each visit binds the handlers
     # again; one click must still give exactly one popover.
+    shown = pages_shown(page)
     page.go_back()
-    page.wait_for_url(lambda url: urlsplit(url).path == HOME)
-    expect(page.locator(f'.md-content a[href*="articles/{SLUG}/"]').first).to_be_visible()
+    wait_for_page(page, HOME, shown)
+    shown = pages_shown(page)
     page.go_forward()
-    page.wait_for_url(f"**{ARTICLE}")
+    wait_for_page(page, ARTICLE, shown)
     piece_of(page, first).click()
-    expect(visible_popovers(page)).to_have_count(1)
+    expect_one_popover(page)
     page.keyboard.press("Escape")
+    shown = pages_shown(page)
     page.locator("a.md-logo").first.click()
+    wait_for_page(page, HOME, shown)
+    shown = pages_shown(page)
     page.locator(f'.md-content a[href*="articles/{SLUG}/"]').first.click()
-    page.wait_for_url(f"**{ARTICLE}")
+    wait_for_page(page, ARTICLE, shown)
     piece_of(page, first).click()
-    expect(visible_popovers(page)).to_have_count(1)
+    expect_one_popover(page)
     assert page.evaluate("window.__annotaryProbe") == "kept"
 
 
