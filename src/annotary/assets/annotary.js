@@ -473,17 +473,13 @@
 
   function onPage() {
     document.body.classList.add("annotary-js");
-    // After instant navigation the old page's popover went with its content.
-    if (popover && (!popover.isConnected || !trigger || !trigger.isConnected)) {
-      popover.remove();
-      popover = null;
-      trigger = null;
-    }
     applyFilters(hiddenTypes());
     // Material announces a page after swapping its content in: a reader quick
     // enough to click a highlight in between keeps the popover they opened,
-    // unless the stored filters hide what it was opened from.
-    if (popover && !isActivePiece(trigger)) {
+    // unless the stored filters hide what it was opened from. The old page's
+    // popover, after instant navigation, went with its content: forget it.
+    if (popover && !(popover.isConnected && trigger && trigger.isConnected &&
+                     isActivePiece(trigger))) {
       close(false);
     }
     markTarget();
