@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotary import notes
 from annotary.notes import ALLOWED_TAGS, _raw_html_as_text, render_note
+from conftest import REPO
 
 
 class _Tags(HTMLParser):
@@ -238,3 +240,128 @@ def test_any_text_renders_safely(text: str) -> None:
     assert "\ufdd0" not in html
     # cmark never sees raw HTML: every `<` that could start some was hidden from it.
     assert "<!-- raw HTML omitted -->" not in cmarkgfm.markdown_to_html(_raw_html_as_text(text))
+
+
+# The sanitizer's shortcut for plain notes (notes._clean_plainly) ---------------------
+
+_WORDS = st.sampled_from(
+    [
+        "data", "the", "officials'", '"quoted"', "a&b", "x<y", "5 > 3", "café", "\u00a0",
+        "it's", "“curly”", "&amp;", "&copy;", "&#39;", "\\*", "\\<", "emoji😀", "tab\tx",
+        "`code`", "`a<b & c`", "**bold**", "*em*", "_em_", "__b__", "~~s~~", "&nbsp;",
+        "<https://x.org/a>", "<mailto:a@b.org>", "<a@b.org>", "http://bare.org", "\ufdd0",
+        "<b>raw</b>", "<!-- c -->", "  \n", "\\\n", "\n",
+    ]
+)  # fmt: skip
+_HOSTS = st.sampled_from(
+    ["example.org", "a.b", "x-y.org", "1.2.3.4", "x.0", "xn--bcher-kva.example", "a--b.org",
+     "exa_mple.org", "X.ORG", "x.org:8080", "a-.org", "localhost"]
+)  # fmt: skip
+_PATHS = st.sampled_from(
+    ["", "/", "/notes/1", "/a?b=1&c=2", "/a_b-c~d.e", "/p#frag", "/(paren)", "/a'b",
+     '/a"b', "/%20sp", "/a b", "/<y>", "/é", "?q=1", "/x/..//y", "/a:b@c!$*+,;="]
+)  # fmt: skip
+_URLS = st.one_of(
+    st.builds(lambda scheme, host, path: f"{scheme}{host}{path}",
+              st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", "//", ""]),
+              _HOSTS, _PATHS),
+    st.sampled_from(["mailto:a@b.org", "mailto:a.b+c@x-y.org", "mailto:@b.org",
+                     "javascript:alert(1)", "/relative", "#frag", "https://", ""]),
+)  # fmt: skip
+_LINKS = st.builds(
+    lambda text, url, title: f"[{text}]({url}{title})",
+    st.sampled_from(["a", "link text", "**b**", "`c`", "*e* x", "[inner](https://i.org/)"]),
+    _URLS,
+    st.sampled_from(["", "", "", ' "title"', ' "a<b & c"']),
+)
+_INLINE = st.lists(_WORDS | _LINKS, min_size=1, max_size=10).map(" ".join)
+_BLOCK = st.one_of(
+    _INLINE,
+    st.lists(_INLINE, min_size=1, max_size=3).map(lambda items: "\n".join(f"- {i}" for i in items)),
+    st.lists(_INLINE, min_size=1, max_size=3).map(
+        lambda items: "\n".join(f"{n}. {i}" for n, i in enumerate(items, start=1))
+    ),
+    _INLINE.map(lambda text: f"3. {text}"),
+    _INLINE.map(lambda text: f"> {text}"),
+    st.just("```\ncode <x> & y\n```"),
+    st.just("    indented code"),
+)
+_ODD_NOTES = st.lists(_BLOCK, min_size=1, max_size=3).map("\n\n".join)
+# Notes as most are written: words, emphasis, code and web links (the shortcut's share).
+_PLAIN_INLINE = st.lists(
+    st.sampled_from(["data", "the", '"quoted"', "a&b", "it's", "“curly”", "\u00a0", "5 > 3",
+                     "*em*", "**strong**", "`code & <x>`", "  \n", "\n", "café", "x<y"])
+    | st.builds(lambda text, path: f"[{text}](https://example.org{path})",
+                st.sampled_from(["a", "*e*", "`c`"]),
+                st.sampled_from(["", "/", "/n/1", "/a?b=1&c=2", "/p#f", "/(x)", "/%20"])),
+    min_size=1,
+    max_size=12,
+).map(" ".join)  # fmt: skip
+_PLAIN_NOTES = st.lists(
+    st.one_of(_PLAIN_INLINE, _PLAIN_INLINE.map(lambda text: f"- {text}")), min_size=1, max_size=3
+).map("\n\n".join)
+_NOTES = st.one_of(_ODD_NOTES, _PLAIN_NOTES)
+
+
+def _cmark(text: str) -> str:
+    """What render_note gives the sanitizer."""
+    html: str = cmarkgfm.markdown_to_html(_raw_html_as_text(text))
+    return html.replace(notes._LT, "&lt;").replace(notes._LT_IN_URL, "%3C")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_NOTES)
+def test_the_shortcut_writes_what_the_sanitizer_writes(text: str) -> None:
+    html = _cmark(text)
+    plain = notes._clean_plainly(html)
+    if plain is not None:
+        assert plain == notes._CLEANER.clean(html)
+        assert_safe(plain)
+
+
+def test_plain_notes_take_the_shortcut() -> None:
+    """Sentences with emphasis, code, breaks, lists, quotes and web or mail links:
+    the notes of this repo and of the bench's archives."""
+    for text in (
+        "An estimate, as the article says; the figures give **4,000 of 11,000 = 36.4%**.",
+        'Fits the "official" timeline: see [the report](https://example.org/r?a=1&b=2).',
+        "Line one  \nline two\n\n- *a*\n- `b & c`\n\n> quoted\n\n1. one\n2. two",
+        "Write to <mailto:desk@example.org> or <https://example.org/tips>\u00a0today.",
+        "Raw <b>tags</b> and <!-- comments --> are text.",
+    ):
+        html = _cmark(text)
+        plain = notes._clean_plainly(html)
+        assert plain is not None, html
+        assert plain == notes._CLEANER.clean(html)
+    for path in sorted((REPO / "annotations").glob("*.yml")):
+        for note in re.findall(r"note: \|\n((?:      .*\n|\n)+)", path.read_text()):
+            text = "\n".join(line[6:] for line in note.splitlines())
+            assert notes._clean_plainly(_cmark(text)) is not None, (path.name, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```\ncode\n```",  # <pre>: the sanitizer's parser drops a newline after it
+        "3. starts at three",  # <ol start="3">
+        '[x](https://example.org "a title")',  # titles: escaped their own way
+        "[x](/relative)",  # relative: the sanitizer removes the address
+        "[x](javascript:alert(1))",  # cmark's safe mode leaves href=""
+        "[x](HTTPS://EXAMPLE.ORG/)",
+        "[x](https://1.2.3.4/)",  # hosts that are addresses, or odd
+        "[x](https://example.org/it's)",  # cmark writes &#x27;
+        "[x](https://example.org:8080/)",
+        "![image](https://example.org/i.png)",  # not allowed: the sanitizer removes it
+        "# a heading",
+    ],
+)
+def test_anything_else_goes_to_the_sanitizer(text: str) -> None:
+    html = _cmark(text)
+    assert notes._clean_plainly(html) is None
+    assert render_note(text) == notes._CLEANER.clean(html).strip()
+
+
+def test_a_link_in_a_link_goes_to_the_sanitizer() -> None:
+    html = '<p><a href="https://a.org/">x <a href="https://b.org/">y</a></a></p>'
+    assert notes._PLAIN_NOTE_HTML.fullmatch(html) is not None  # every piece is plain
+    assert notes._clean_plainly(html) is None
