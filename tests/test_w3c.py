@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from annotary import w3c
+from annotary.articlepage import pack_text, unpack_text
 from annotary.pipeline import CheckedArchive, check_archive
 from conftest import Repo
 
@@ -894,3 +897,17 @@ def test_built_site_exports_pass_every_must_assertion(
     failures, checked = _conformance_failures(suite, collections)
     assert failures == []
     assert checked > 2 * 37 * 54
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_items_kept_packed_come_back_the_same(text: str) -> None:
+    """A build keeps each article's W3C items packed until it writes them."""
+    assert unpack_text(pack_text(text)) == text
+
+
+def test_items_are_packed_small() -> None:
+    items = json.dumps(
+        [{"type": "Annotation", "id": f"claim-{n}", "bodyValue": "…"} for n in range(400)]
+    )
+    assert len(pack_text(items)) < len(items.encode()) / 3

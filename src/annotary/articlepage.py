@@ -16,11 +16,11 @@ Nothing here knows MkDocs.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 import blake3
+import lz4.block  # type: ignore[import-untyped]  # no stubs
 
 from . import w3c
 from .diagnostics import Diagnostic
@@ -84,17 +84,35 @@ class ArticlePage:
     passages: tuple[PassageRecord, ...]
     #: Quotes that drifted, are ambiguous or are not found.
     problems: tuple[Diagnostic, ...]
-    #: The article's annotations as W3C Web Annotations: the JSON list, compressed
-    #: (zlib; kept until the end of a build, a tenth of the size), and its length
-    #: (``None`` without a site URL); see :func:`annotary.w3c.items_json`.
+    #: The article's annotations as W3C Web Annotations: the JSON list, packed
+    #: (:func:`pack_text`), and its length (``None`` without a site URL); see
+    #: :func:`annotary.w3c.items_json`.
     w3c_items: tuple[bytes, int] | None
 
     def w3c_text(self) -> tuple[str, int] | None:
-        """The W3C items' JSON list and its length, decompressed."""
+        """The W3C items' JSON list and its length, unpacked."""
         if self.w3c_items is None:
             return None
         packed, total = self.w3c_items
-        return zlib.decompress(packed).decode(), total
+        return unpack_text(packed), total
+
+
+def pack_text(text: str) -> bytes:
+    """``text`` compressed, to be kept until the end of a build (an article's W3C items).
+
+    LZ4: a fifth of the size, at 39 µs for an article's 37 kB where zlib's
+    fastest level took 175 µs (and 93 µs to decompress against 26): 0.2 s of a
+    build at 1,000 articles. Kept whole they would add 330 MB to a build of
+    10,000 articles.
+    """
+    packed: bytes = lz4.block.compress(text.encode())
+    return packed
+
+
+def unpack_text(packed: bytes) -> str:
+    """What :func:`pack_text` packed."""
+    data: bytes = lz4.block.decompress(packed)
+    return data.decode()
 
 
 def page_key(
@@ -257,7 +275,7 @@ def _compute(
             article_url=w3c.article_url(root, article.slug, directory_urls=settings.directory_urls),
             directory_urls=settings.directory_urls,
         )
-        items = (zlib.compress(w3c.items_json(annotations_w3c).encode(), 1), len(annotations_w3c))
+        items = (pack_text(w3c.items_json(annotations_w3c)), len(annotations_w3c))
     return ArticlePage(
         content=content,
         search_html=search_html(html, annotations),

@@ -81,6 +81,7 @@ from .articlepage import (
     inputs_fingerprint,
     prepare_pages,
     sources_fingerprint,
+    unpack_text,
 )
 from .cache import Cache, paused_gc
 from .feed import FEED_PATH, annotation_dates, atom_feed, feed_link_html
@@ -857,7 +858,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         for slug in due:
             kept = self.results.get(slug)
             if kept is not None and kept.w3c is not None and slug in articles:
-                text = zlib.decompress(kept.w3c[0]).decode()
+                text = unpack_text(kept.w3c[0])
                 self._write_article_export(articles[slug], (text, kept.w3c[1]), config)
 
     def _write_article_export(
@@ -1516,13 +1517,13 @@ def _watched_paths(config: MkDocsConfig) -> list[Path]:
 
 
 class _Unpacked(Mapping[str, str]):
-    """Texts kept compressed, each decompressed when it is read."""
+    """Texts kept packed (:func:`~annotary.articlepage.pack_text`), each unpacked when read."""
 
     def __init__(self, packed: dict[str, bytes]) -> None:
         self.packed = packed
 
     def __getitem__(self, key: str) -> str:
-        return zlib.decompress(self.packed[key]).decode()
+        return unpack_text(self.packed[key])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.packed)
