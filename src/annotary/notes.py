@@ -118,15 +118,21 @@ def render_note(markdown_text: str) -> str:
     """
     if not markdown_text.strip():
         return ""
+    html = _unsanitised_html(markdown_text)
+    cleaned = _clean_plainly(html)
+    if cleaned is None:
+        cleaned = _CLEANER.clean(html)
+    return cleaned.strip()
+
+
+def _unsanitised_html(markdown_text: str) -> str:
+    """cmark's HTML for the note, its hidden ``<`` (:data:`_LT`) shown again as text."""
     html: str = cmarkgfm.markdown_to_html(_raw_html_as_text(markdown_text))
     if _LT in html:
         html = html.replace(_LT, "&lt;")
     if _LT_IN_URL in html:
         html = html.replace(_LT_IN_URL, "%3C")
-    cleaned = _clean_plainly(html)
-    if cleaned is None:
-        cleaned = _CLEANER.clean(html)
-    return cleaned.strip()
+    return html
 
 
 #: cmark's HTML for a plain note, piece by piece: a tag of a few block and inline
