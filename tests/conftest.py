@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,6 +78,17 @@ class Repo:
         with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
             code = main(["--root", str(self.root), *args])
         return code, buffer.getvalue()
+
+
+def link(path: Path, target: Path | str) -> None:
+    """Make ``path`` a symbolic link to ``target``, replacing whatever is there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() or path.is_symlink():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    path.symlink_to(target)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ stale archive; what it does not read must not (or no build would ever be warm)."
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,16 +17,7 @@ from annotary.archive import (
     archive_fingerprint,
     load_archive,
 )
-from conftest import ANNOTATIONS, ARTICLE, Repo
-
-
-def _link(path: Path, target: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
-        shutil.rmtree(path)
-    path.symlink_to(target)
+from conftest import ANNOTATIONS, ARTICLE, Repo, link
 
 
 def _messy(repo: Repo) -> None:
@@ -37,9 +27,9 @@ def _messy(repo: Repo) -> None:
     repo.write("annotations/third.yaml", ANNOTATIONS.replace("test-article", "third"))
     repo.write("docs/articles/third.md", ARTICLE.replace("Test article", "Third"))
     (repo.root / "docs/articles/folder.md").mkdir()
-    _link(repo.root / "docs/articles/gone.md", "nowhere.md")
+    link(repo.root / "docs/articles/gone.md", "nowhere.md")
     repo.write("docs/assets/logo.txt", "logo")
-    _link(repo.root / "docs/assets/alias.txt", "logo.txt")
+    link(repo.root / "docs/assets/alias.txt", "logo.txt")
 
 
 def _edits(root: Path) -> dict[str, Callable[[], None]]:
@@ -61,14 +51,14 @@ def _edits(root: Path) -> dict[str, Callable[[], None]]:
         "annotation file added": lambda: (root / "annotations/fourth.yml").write_text(ANNOTATIONS),
         "article made a link to its copy": lambda: (
             (root / "docs/copy.md").write_bytes((root / "docs/articles/second.md").read_bytes()),
-            _link(root / "docs/articles/second.md", "../copy.md"),
+            link(root / "docs/articles/second.md", "../copy.md"),
         ),
         "unreadable file made readable": lambda: (
             (root / "docs/articles/gone.md").unlink(),
             (root / "docs/articles/gone.md").write_text(""),
         ),
-        "link retargeted": lambda: _link(root / "docs/assets/alias.txt", "../articles/second.md"),
-        "link out of the repo added": lambda: _link(root / "overrides/leak.html", "/etc/hostname"),
+        "link retargeted": lambda: link(root / "docs/assets/alias.txt", "../articles/second.md"),
+        "link out of the repo added": lambda: link(root / "overrides/leak.html", "/etc/hostname"),
         "dangling link's target appears": lambda: (root / "docs/articles/nowhere.md").write_text(
             ARTICLE
         ),

@@ -30,7 +30,7 @@ import pytest
 
 from annotary.archive import MAX_ARTICLE_BYTES, MAX_YAML_BYTES
 from annotary.yamlsource import MAX_DEPTH, MAX_NODES, parse_yaml
-from conftest import ANNOTATIONS, ARTICLE, REPO, Repo
+from conftest import ANNOTATIONS, ARTICLE, REPO, Repo, link
 
 ANNOTATION_FILE = "annotations/test-article.yml"
 ARTICLE_FILE = "docs/articles/test-article.md"
@@ -442,16 +442,6 @@ def outside(tmp_path: Path) -> Path:
     (folder / "articles").mkdir()
     (folder / "articles" / "test-article.md").write_text(ARTICLE)
     return folder
-
-
-def link(path: Path, target: Path | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() or path.is_symlink():
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
-    path.symlink_to(target)
 
 
 @pytest.mark.parametrize(
