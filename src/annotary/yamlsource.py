@@ -9,17 +9,19 @@ an arbitrary Python object.
 
 from __future__ import annotations
 
-import datetime
 import gc
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import BaseResolver
 
 from .diagnostics import Diagnostic, Location, error
+from .yamlblock import STR_TAG, parse_block, safe_constructors
+from .yamlnodes import Mapping, Node, Scalar, ScalarValue, Sequence
+
+__all__ = ["Mapping", "Node", "Scalar", "ScalarValue", "Sequence", "parse_yaml", "shown"]
 
 #: Upper bound on nodes produced from one document; stops alias "billion laughs".
 MAX_NODES = 200_000
@@ -52,69 +54,6 @@ def shown(value: object) -> str:
 #: The parser of the limits pre-pass: libyaml's, in C, when PyYAML was built with it.
 _EVENT_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-ScalarValue = str | int | float | bool | None | datetime.date | datetime.datetime
-
-# The nodes below are slotted and not frozen, though nothing changes one once built: a
-# file makes about 900 of them, and a frozen dataclass sets each field through
-# ``object.__setattr__`` (a Scalar took 0.5 µs to make, now 0.13 µs; loading an
-# article's two files went from 2.45 to 2.2 ms). A node keeps its file, line and
-# column, and makes its :class:`Location` only when asked: the model keeps four or
-# five of a file's 900 places an annotation, and a message names one (making every
-# Location took a tenth of loading).
-
-
-@dataclass(slots=True)
-class _Placed:
-    """Where a node was written."""
-
-    file: str
-    line: int
-    column: int
-
-    @property
-    def loc(self) -> Location:
-        return Location(self.file, self.line, self.column)
-
-
-@dataclass(slots=True)
-class Scalar(_Placed):
-    """A leaf value and where it was written."""
-
-    value: ScalarValue
-    #: The YAML style the value was written in ('' plain, '"', "'", '|', '>').
-    style: str = ""
-    #: The value as written, before YAML typed it (``false`` → False, raw "false").
-    raw: str = ""
-
-
-@dataclass(slots=True)
-class Sequence(_Placed):
-    items: list[Node] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Mapping(_Placed):
-    """A mapping whose keys are strings, in file order, with the keys' own positions."""
-
-    entries: list[tuple[Scalar, Node]] = field(default_factory=list)
-
-    def get(self, key: str) -> Node | None:
-        for k, v in self.entries:
-            if k.value == key:
-                return v
-        return None
-
-    def key_loc(self, key: str) -> Location:
-        for k, _ in self.entries:
-            if k.value == key:
-                return k.loc
-        return self.loc
-
-    def key_nodes(self) -> Iterator[Scalar]:
-        return (k for k, _ in self.entries)
-
-
-Node = Scalar | Sequence | Mapping
 
 _SYNTAX_HINTS: tuple[tuple[str, str], ...] = (
     (
@@ -521,47 +460,69 @@ class _Unusual(Exception):
 def _parse_fast(
     text: str, file: str, line_offset: int
 ) -> tuple[Node | None, list[Diagnostic]] | None:
-    """:func:`parse_yaml` of a plain document by libyaml; None to go the slow way.
+    """:func:`parse_yaml` of a plain document, line by line or by libyaml; None to go
+    the slow way.
 
     A tree is returned only when it is known to be the slow path's: the text has
-    none of the syntax the parsers read differently (some characters, a tag, a
-    directive, ``|#``), libyaml composed it without an error, and the tree has no
-    alias, stays within the limits and gave the building no problem at all (see
-    :class:`_FastBuilder`). The cyclic garbage collector is paused meanwhile:
+    none of the syntax the parsers read differently (see :func:`_fast_may_read`),
+    and either :func:`~annotary.yamlblock.parse_block` read it (the usual case) or
+    :func:`_parse_libyaml` did. The cyclic garbage collector is paused meanwhile:
     the document's nodes and the tree built from them make no cycle, yet each of
     the thousands of objects counts towards a collection, which then walks every
     object the process holds (on a large archive, as much time as the parsing).
     """
+    if not _fast_may_read(text):
+        return None
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if len(text) <= _FAST_UNCHECKED_CHARS:
+            quickest = parse_block(text, file, line_offset)
+            if quickest is not None:
+                return quickest, []
+        return _parse_libyaml(text, file, line_offset)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _fast_may_read(text: str) -> bool:
+    """Whether ``text`` has none of the syntax that libyaml and PyYAML's parser read
+    differently (some characters, a tag, a directive, ``|#``): only then may a faster
+    reader than the slow path's read it."""
     if _FAST_LOADER is None or not _same_resolution(_FAST_LOADER):
-        return None
+        return False
     if any(character in text for character in _SLOW_CHARACTERS):
-        return None
+        return False
     if "#" in text and _BLOCK_HEADER_COMMENT.search(text) is not None:
-        return None
+        return False
     if _may_have_tag(text):
-        return None
-    if text.startswith("%") or "\n%" in text:  # a directive: %YAML versions are checked
-        return None  # differently, %TAG makes tags
+        return False
+    # a directive: %YAML versions are checked differently, %TAG makes tags
+    return not (text.startswith("%") or "\n%" in text)
+
+
+def _parse_libyaml(
+    text: str, file: str, line_offset: int
+) -> tuple[Node | None, list[Diagnostic]] | None:
+    """The tree libyaml composes, if it is the slow path's: composed without an error,
+    with no alias, within the limits, and built with no problem at all (see
+    :class:`_FastBuilder`). For a text that :func:`_fast_may_read`."""
+    assert _FAST_LOADER is not None
     if len(text) > _FAST_UNCHECKED_CHARS:
         beyond = _beyond_limits(text, file, line_offset)
         if beyond is not None:
             return None, [beyond]
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        try:
-            root = yaml.compose(text, Loader=_FAST_LOADER)
-        except Exception:  # whatever it was, the slow path tells it
-            return None
-        if root is None:  # nothing but comments: rare, and quick either way
-            return None
-        try:
-            return _FastBuilder(file, line_offset, may_alias="&" in text).build(root, 0), []
-        except _Unusual:
-            return None
-    finally:
-        if collecting:
-            gc.enable()
+        root = yaml.compose(text, Loader=_FAST_LOADER)
+    except Exception:  # whatever it was, the slow path tells it
+        return None
+    if root is None:  # nothing but comments: rare, and quick either way
+        return None
+    try:
+        return _FastBuilder(file, line_offset, may_alias="&" in text).build(root, 0), []
+    except _Unusual:
+        return None
 
 
 def _may_have_tag(text: str) -> bool:
@@ -591,23 +552,6 @@ def _same_resolution(loader: type[BaseResolver]) -> bool:
     )
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
-
-_ScalarConstructor = Callable[[SafeConstructor, yaml.ScalarNode], object]
-
-#: What the fast path builds values with, by tag: SafeConstructor's own functions, for
-#: the tags a plain or quoted value resolves to. Any other tag (``!!binary``, ``!foo``,
-#: the merge key ``<<``, the value key ``=``) goes the slow way.
-_SCALAR_CONSTRUCTORS: dict[str, _ScalarConstructor] = {
-    _STR_TAG: SafeConstructor.construct_yaml_str,
-    "tag:yaml.org,2002:null": SafeConstructor.construct_yaml_null,
-    "tag:yaml.org,2002:bool": SafeConstructor.construct_yaml_bool,
-    "tag:yaml.org,2002:int": SafeConstructor.construct_yaml_int,
-    "tag:yaml.org,2002:float": SafeConstructor.construct_yaml_float,
-    "tag:yaml.org,2002:timestamp": SafeConstructor.construct_yaml_timestamp,
-}
-
-
 class _FastBuilder:
     """:class:`_Builder` for the fast path: the same tree, or :class:`_Unusual`.
 
@@ -626,14 +570,8 @@ class _FastBuilder:
         #: Nodes reached, by identity; only kept when the text has an '&': an alias
         #: needs an anchor.
         self.reached: set[int] | None = set() if may_alias else None
-        table = yaml.SafeLoader.yaml_constructors
-        #: Those still SafeLoader's (one may have been replaced since).
-        self.constructors = {
-            tag: function
-            for tag, function in _SCALAR_CONSTRUCTORS.items()
-            if table.get(tag) is function
-        }
-        self.plain_str = _STR_TAG in self.constructors
+        self.constructors = safe_constructors()
+        self.plain_str = STR_TAG in self.constructors
         self.constructor = SafeConstructor()
 
     def build(self, node: yaml.Node, depth: int, flow: bool = False) -> Node:
@@ -669,7 +607,7 @@ class _FastBuilder:
             # [...] or {...}: libyaml keeps it, PyYAML ends the value before it
             raise _Unusual
         value: ScalarValue
-        if node.tag == _STR_TAG and self.plain_str:
+        if node.tag == STR_TAG and self.plain_str:
             value = raw
         else:
             construct = self.constructors.get(node.tag)
