@@ -698,11 +698,39 @@ def test_a_cache_entry_gone_during_the_build_stops_it_with_a_clear_error(
     writing a wrong page."""
     root = make_archive(tmp_path / "repo")
     run_build(root, tmp_path / "cold", dirty=False)
-    monkeypatch.setattr(mkdocs_render.PageOutputs, "get", lambda self, key: None)  # as if cleared
     monkeypatch.setattr(mkdocs_plugin, "cached_page", lambda cache, key: None)
-    with caplog.at_level(logging.ERROR, logger="mkdocs"), pytest.raises(Abort):
-        run_build(root, tmp_path / "warm", dirty=False)
-    assert any("went missing during the build" in r.getMessage() for r in caplog.records)
+    # the output remembered without the content (which is gone), then not remembered
+    for output_remembered in (True, False):
+        if not output_remembered:  # as if cleared
+            monkeypatch.setattr(mkdocs_render.PageOutputs, "get", lambda self, key: None)
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="mkdocs"), pytest.raises(Abort):
+            run_build(root, tmp_path / "warm", dirty=False)
+        assert any("went missing during the build" in r.getMessage() for r in caplog.records)
+
+
+def test_an_article_pages_output_is_remembered_without_its_content(
+    tmp_path: Path, quiet: None
+) -> None:
+    """The theme's output of an article page is stored around its content, which the
+    article's cached page holds already; a warm build puts the two together again."""
+    root = make_archive(tmp_path / "repo")
+    run_build(root, tmp_path / "cold", dirty=False)
+    cache = Cache.for_root(root)
+    try:
+        stored = [
+            cache.get_object("page-output", key, tuple) for key in cache.entries("page-output")
+        ]
+    finally:
+        cache.close()
+    shells = [s for s in stored if s is not None and len(s) == 3]
+    assert len(shells) == 2  # the two articles' pages; listings and the home page whole
+    for before, after, _head in shells:
+        assert "<mark" not in before + after  # no highlight: the content is not there
+        assert before.rstrip().endswith(">")
+        assert "</html>" in after
+    run_build(root, tmp_path / "warm", dirty=False)
+    assert pages(tmp_path / "warm") == pages(tmp_path / "cold")
 
 
 def test_under_serve_the_article_shows_first_and_its_listings_on_the_next_round(
@@ -964,3 +992,36 @@ def test_article_slug_reads_a_page_uri_as_pathlib_would(uri: str) -> None:
         path.stem if path.parent == PurePosixPath("articles") and path.suffix == ".md" else None
     )
     assert article_slug(uri) == expected
+
+
+@pytest.mark.parametrize(
+    ("output", "content", "whole"),
+    [
+        ("<head></head><main>" + "c" * 2000 + "</main>", "c" * 2000, False),
+        ("<main>" + "c" * 2000 + "</main><p>" + "c" * 2000 + "</p>", "c" * 2000, True),  # twice
+        ("<main>" + "x" * 2000 + "</main>", "c" * 2000, True),  # not in the output
+        ("<main>short</main>", "short", True),  # not worth a second read
+        ("<main>" + "c" * 2000 + "</main>", None, True),  # nothing names the content
+        ("c" * 2001, "c" * 2000, True),  # found twice, overlapping
+    ],
+)
+def test_page_outputs_store_a_page_without_its_content_only_when_it_holds_it_once(
+    tmp_path: Path, output: str, content: str | None, whole: bool
+) -> None:
+    cache = Cache.for_root(tmp_path)
+    try:
+        outputs = mkdocs_render.PageOutputs(cache, "settings")
+        outputs.put("a" * 64, output, "<script>head</script>", content)
+        stored = outputs.get("a" * 64)
+    finally:
+        cache.close()
+    assert stored is not None
+    first, after, extra = stored
+    assert extra == "<script>head</script>"
+    if whole:
+        assert (first, after) == (output, None)
+    else:
+        assert after is not None
+        assert content is not None
+        assert content not in first + after
+        assert first + content + after == output

@@ -618,8 +618,11 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_helper()
+        self._stop_template_helper()
         self.pending_archive = None
         self.exported = None
+        if self.cache is not None:  # what it wrote stays, and its pack is let go
+            self.cache.close()
         gc.unfreeze()
 
     def on_shutdown(self) -> None:
@@ -952,19 +955,28 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             return render()
         if self.template_helper is not None:
             self.template_helper.reached(src)
-        identity = self.output_ids.get(src) or content_identity(page.content)
-        key = outputs.key(template, page, context, identity)
+        article = self.output_ids.get(src)  # the key of the article page it shows
+        key = outputs.key(template, page, context, article or content_identity(page.content))
         stored = outputs.get(key)
+        output = None
         if stored is not None:
+            before, after, head = stored
+            if after is None:
+                output = before
+            else:  # stored without the content, which the article page holds
+                content = self._content_again(src, page)
+                if content is not None:
+                    output = before + content + after
+        if output is not None:
             self.deferred.pop(src, None)
-            output, head = stored
             if head:
                 self.head[src] = head
         else:
             if src in self.deferred:
                 page.content = self._full_content(src)
             output = render()
-            outputs.put(key, output, self.head.get(src, ""))
+            content = page.content if article is not None else None
+            outputs.put(key, output, self.head.get(src, ""), content)
         due, self.template_helper_due = self.template_helper_due, None
         if due is not None:  # this was the build's first page (see on_env)
             page.active = False  # MkDocs is building it: not so in the helper's copy
@@ -975,6 +987,16 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             if self.template_helper is not None:
                 self.template_helper.reached(src)
         return output
+
+    def _content_again(self, src: str, page: Page) -> str | None:
+        """An article page's content for its remembered output: read again from its
+        cached page if it waits there, or as the page holds it; ``None`` if the
+        entry is gone (then the page is rendered again)."""
+        waiting = self.deferred.get(src)
+        if waiting is None:
+            return page.content
+        result = cached_page(self.cache, waiting) if self.cache is not None else None
+        return None if result is None else result.content
 
     def _full_content(self, src: str) -> str:
         """The article page's content, as ``on_page_content`` left it (see there)."""
