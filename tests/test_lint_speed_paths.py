@@ -607,6 +607,53 @@ def test_the_model_pickles_to_equal_records_of_the_same_classes() -> None:
     assert type(again.problems[-1].location) is Location
 
 
+def test_an_annotation_pickles_whole_with_its_places_as_values() -> None:
+    """An annotation is pickled as one call with its places taken apart (see
+    ``Annotation.__reduce_ex__``): every field comes back, places and references as
+    their own classes. A field added to the record and not to its reduction fails
+    here."""
+    import pickle
+    from dataclasses import fields
+
+    from annotary.model import Annotation, Evidence, SourceRef
+
+    def at(line: int) -> Location:
+        return Location("annotations/a.yml", line, line + 2)
+
+    full = Annotation(
+        id="claim-1",
+        type="claim",
+        quote="a quote",
+        loc=at(3),
+        quote_loc=Location("annotations/other.yml", 4, 9),
+        prefix="before ",
+        suffix=" after",
+        note="a **note**",
+        tags=("t1", "t2"),
+        status="false",
+        attributed_to=("src-a", "src-b"),
+        evidence=(Evidence("https://e.org/1", "One", "supports", at(8)),
+                  Evidence("https://e.org/2", None, None, at(10))),
+        speaker="src-c",
+        source="src-d",
+        source_refs=(SourceRef("src-a", "attributed_to", at(5)),
+                     SourceRef("src-b", "attributed_to", at(6))),
+    )  # fmt: skip
+    bare = Annotation("quote-2", "quote", "q", at(1), at(2))
+    assert {f.name for f in fields(Annotation)} == {
+        "id", "type", "quote", "loc", "quote_loc", "prefix", "suffix", "note", "tags",
+        "status", "attributed_to", "evidence", "speaker", "source", "source_refs",
+    }  # fmt: skip
+    for annotation in (full, bare):
+        again = pickle.loads(pickle.dumps(annotation, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == annotation
+        assert repr(again) == repr(annotation)
+        assert type(again.loc) is Location
+        assert type(again.quote_loc) is Location
+        assert all(type(e) is Evidence and type(e.loc) is Location for e in again.evidence)
+        assert all(type(r) is SourceRef and type(r.loc) is Location for r in again.source_refs)
+
+
 @dataclass(frozen=True, slots=True)
 class _OneField(Record):
     only: str

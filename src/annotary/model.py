@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, SupportsIndex
 
 from .diagnostics import Location, Record
 
@@ -74,6 +74,39 @@ class Annotation(Record):
     #: Every source id named, with the field and place it was named at.
     source_refs: tuple[SourceRef, ...] = ()
 
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, tuple[object, ...]]:
+        """One call that rebuilds the annotation with its places and source references.
+
+        Pickled record by record (see :class:`~annotary.diagnostics.Record`), an
+        annotation was five records (itself, two places, a source reference and
+        its place): 9 µs. Its places as plain values, 3 µs: the cold build pickles
+        40,000 annotations at 1,000 articles (the archive a warm build reads back).
+        """
+        loc, quote_loc = self.loc, self.quote_loc
+        return _rebuilt_annotation, (
+            self.id,
+            self.type,
+            self.quote,
+            loc.file,
+            loc.line,
+            loc.column,
+            quote_loc.file,
+            quote_loc.line,
+            quote_loc.column,
+            self.prefix,
+            self.suffix,
+            self.note,
+            self.tags,
+            self.status,
+            self.attributed_to,
+            tuple([(e.url, e.title, e.stance, *_place(e.loc)) for e in self.evidence]),
+            self.speaker,
+            self.source,
+            tuple(
+                [(r.id, r.field, r.loc.file, r.loc.line, r.loc.column) for r in self.source_refs]
+            ),
+        )
+
     @property
     def source_ids(self) -> tuple[str, ...]:
         """Every source this annotation names, whatever the field."""
@@ -83,6 +116,51 @@ class Annotation(Record):
         if self.source:
             ids.append(self.source)
         return tuple(ids)
+
+
+def _place(loc: Location) -> tuple[str, int, int]:
+    return loc.file, loc.line, loc.column
+
+
+def _rebuilt_annotation(
+    id: str,
+    type: AnnotationType,
+    quote: str,
+    file: str,
+    line: int,
+    column: int,
+    quote_file: str,
+    quote_line: int,
+    quote_column: int,
+    prefix: str | None,
+    suffix: str | None,
+    note: str | None,
+    tags: tuple[str, ...],
+    status: str | None,
+    attributed_to: tuple[str, ...],
+    evidence: tuple[tuple[str, str | None, str | None, str, int, int], ...],
+    speaker: str | None,
+    source: str | None,
+    source_refs: tuple[tuple[str, str, str, int, int], ...],
+) -> Annotation:
+    """What :meth:`Annotation.__reduce_ex__` took apart."""
+    return Annotation(
+        id,
+        type,
+        quote,
+        Location(file, line, column),
+        Location(quote_file, quote_line, quote_column),
+        prefix,
+        suffix,
+        note,
+        tags,
+        status,
+        attributed_to,
+        tuple(Evidence(u, t, s, Location(f, li, co)) for u, t, s, f, li, co in evidence),
+        speaker,
+        source,
+        tuple(SourceRef(i, n, Location(f, li, co)) for i, n, f, li, co in source_refs),
+    )
 
 
 @dataclass(frozen=True, slots=True)
