@@ -994,18 +994,22 @@ def test_article_slug_reads_a_page_uri_as_pathlib_would(uri: str) -> None:
     assert article_slug(uri) == expected
 
 
+LONG = "".join(f"<p>{n}</p>" for n in range(300))
+
+
 @pytest.mark.parametrize(
     ("output", "content", "whole"),
     [
-        ("<head></head><main>" + "c" * 2000 + "</main>", "c" * 2000, False),
-        ("<main>" + "c" * 2000 + "</main><p>" + "c" * 2000 + "</p>", "c" * 2000, True),  # twice
-        ("<main>" + "x" * 2000 + "</main>", "c" * 2000, True),  # not in the output
+        ("<head></head><main>" + LONG + "</main>", LONG, False),
+        ("<main>" + LONG + "</main><p>" + LONG + "</p>", LONG, False),  # twice: the first
+        ("c" * 3001, "c" * 3000, False),  # twice, overlapping
+        ("<main>" + LONG[:300] + "<p>x</p>" + LONG[300:] + "</main>", LONG, True),  # its start
+        ("<main>" + LONG[:-1] + "</main>", LONG, True),  # all but its end
         ("<main>short</main>", "short", True),  # not worth a second read
-        ("<main>" + "c" * 2000 + "</main>", None, True),  # nothing names the content
-        ("c" * 2001, "c" * 2000, True),  # found twice, overlapping
+        ("<main>" + LONG + "</main>", None, True),  # nothing names the content
     ],
 )
-def test_page_outputs_store_a_page_without_its_content_only_when_it_holds_it_once(
+def test_page_outputs_store_a_page_without_its_content_when_it_holds_it(
     tmp_path: Path, output: str, content: str | None, whole: bool
 ) -> None:
     cache = Cache.for_root(tmp_path)
@@ -1023,5 +1027,26 @@ def test_page_outputs_store_a_page_without_its_content_only_when_it_holds_it_onc
     else:
         assert after is not None
         assert content is not None
-        assert content not in first + after
         assert first + content + after == output
+        assert len(first) == output.find(content)
+
+
+_AB = st.text(alphabet="ab", max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ab", min_size=250, max_size=300).map(lambda t: t + "a" * 10),
+    st.lists(st.tuples(_AB, st.booleans()), min_size=1, max_size=4),
+    _AB,
+    _AB,
+)
+def test_finding_a_long_part_is_str_find(
+    start: str, pieces: list[tuple[str, bool]], tail: str, after: str
+) -> None:
+    """The page's content is looked for by its start, then compared whole: the same
+    place as ``str.find``, where its start comes back with other endings first."""
+    part = start + tail
+    text = "".join(start + end if whole else end for end, whole in pieces) + part + after
+    assert mkdocs_render._find_long(text, part) == text.find(part)
+    assert mkdocs_render._find_long(text, part + "<") == text.find(part + "<") == -1

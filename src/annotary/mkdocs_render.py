@@ -499,18 +499,30 @@ class PageOutputs:
         """Store the output with ``extra``: what the caller adds to it afterwards.
 
         With ``content`` (which the key's identity names, and the caller can read
-        again), the output is stored without it when it holds it once: an
-        article's page is three quarters its content, which its cached article
-        page holds already (74 MB less to write at 1,000 articles, 0.7 GB at
-        10,000, where the kernel's copying into the page cache costs 2 s a GB).
+        again), the output is stored without it when it holds it: an article's
+        page is three quarters its content, which its cached article page holds
+        already (74 MB less to write at 1,000 articles, 0.7 GB at 10,000, where
+        the kernel's copying into the page cache costs 2 s a GB).
         """
-        if content is not None and len(content) >= SHELL_MIN_CHARS:
-            at = output.find(content)
-            if at >= 0 and output.find(content, at + 1) < 0:
-                shell = (output[:at], output[at + len(content) :], extra)
-                self.cache.put_object(OUTPUT_NAMESPACE, key, shell)
-                return
-        self.cache.put_object(OUTPUT_NAMESPACE, key, (output, extra))
+        at = _find_long(output, content) if content and len(content) >= SHELL_MIN_CHARS else -1
+        if content is not None and at >= 0:
+            shell = (output[:at], output[at + len(content) :], extra)
+            self.cache.put_object(OUTPUT_NAMESPACE, key, shell)
+        else:
+            self.cache.put_object(OUTPUT_NAMESPACE, key, (output, extra))
+
+
+def _find_long(text: str, part: str) -> int:
+    """``text.find(part)``, for a long ``part``: by its start, then comparing the rest.
+
+    ``str.find`` prepares its search by the whole of what it looks for: 0.11 ms
+    for an article's 63 kB content in its 90 kB page, against 5 µs this way.
+    """
+    probe = part[:256]
+    at = text.find(probe)
+    while at >= 0 and not text.startswith(part, at):
+        at = text.find(probe, at + 1)
+    return at
 
 
 def content_identity(content: str | None) -> str:
