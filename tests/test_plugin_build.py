@@ -175,6 +175,38 @@ def test_a_warm_build_shows_an_edit_and_equals_an_uncached_one(tmp_path: Path, q
     assert (warm / collection).read_bytes() == (uncached / collection).read_bytes()
 
 
+def test_the_search_plugin_strips_nothing_from_an_indexed_article(
+    tmp_path: Path, quiet: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once an article is in the search index, its page holds no text until the plugin
+    gives it its content: Material's strip of ``data-search-*`` attributes, a regular
+    expression tried at every character of every page, has nothing to read."""
+    import re as re_module
+    from types import SimpleNamespace
+
+    from material.plugins.search import plugin as search_plugin
+
+    stripped: list[int] = []
+
+    def sub(pattern: str, replacement: str, text: str) -> str:
+        if "data-search-" in pattern:
+            stripped.append(len(text))
+        return re_module.sub(pattern, replacement, text)
+
+    spy = SimpleNamespace(**{name: getattr(re_module, name) for name in dir(re_module)})
+    spy.sub = sub
+    monkeypatch.setattr(search_plugin, "re", spy)
+    root = make_archive(tmp_path / "repo")
+    run_build(root, tmp_path / "cold", dirty=False)
+    pages_count = len(pages(tmp_path / "cold")) - 1  # 404.html is not a page
+    assert len(stripped) == pages_count
+    assert stripped.count(0) == 2  # the two articles
+    uncached = tmp_path / "uncached"
+    run_build(root, uncached, dirty=False, cache=False)
+    assert pages(tmp_path / "cold") == pages(uncached)
+    assert search_index(tmp_path / "cold") == search_index(uncached)
+
+
 def search_index(site: Path) -> object:
     return json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
 

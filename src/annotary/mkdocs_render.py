@@ -162,10 +162,16 @@ def _external_links_only(html: str) -> bool:
     )
 
 
-def remember_search(plugins: Any, cache: Cache, remembered: Callable[[Page], bool]) -> None:
+def remember_search(
+    plugins: Any,
+    cache: Cache,
+    remembered: Callable[[Page], bool],
+    indexed: Callable[[Page], None] | None = None,
+) -> None:
     """Make the search plugin's index read the entries of each page for which
     ``remembered(page)`` holds from the cache, when that page's text, address,
-    title, metadata and table of contents are the same as when they were made.
+    title, metadata and table of contents are the same as when they were made;
+    then call ``indexed(page)``.
 
     Does nothing when the search plugin is not Material's (no ``search_index``).
     """
@@ -182,25 +188,32 @@ def remember_search(plugins: Any, cache: Cache, remembered: Callable[[Page], boo
             if not remembered(page):
                 add(page)
                 return
-            key = cache.key(
-                SEARCH_NAMESPACE,
-                page.url,
-                page.content or "",
-                str(page.title),
-                json.dumps(page.meta, default=repr, sort_keys=True),
-                json.dumps([_link_data(link) for link in page.toc]),
-            )
-            stored = cache.get(SEARCH_NAMESPACE, key)
-            if isinstance(stored, list) and all(isinstance(e, dict) for e in stored):
-                entries.extend(stored)
-                return
-            before = len(entries)
-            if not index_page_quickly(index, page):
-                add(page)
-            cache.put(SEARCH_NAMESPACE, key, entries[before:])
+            _index_remembered(cache, page, add, entries, index)
+            if indexed is not None:
+                indexed(page)
 
         add_remembered.remembered = True  # type: ignore[attr-defined]
         index.add_entry_from_context = add_remembered  # type: ignore[union-attr]
+
+
+def _index_remembered(cache: Cache, page: Page, add: Any, entries: list[Any], index: Any) -> None:
+    """The page's search entries from the cache, or made (and stored) now."""
+    key = cache.key(
+        SEARCH_NAMESPACE,
+        page.url,
+        page.content or "",
+        str(page.title),
+        json.dumps(page.meta, default=repr, sort_keys=True),
+        json.dumps([_link_data(link) for link in page.toc]),
+    )
+    stored = cache.get(SEARCH_NAMESPACE, key)
+    if isinstance(stored, list) and all(isinstance(e, dict) for e in stored):
+        entries.extend(stored)
+        return
+    before = len(entries)
+    if not index_page_quickly(index, page):
+        add(page)
+    cache.put(SEARCH_NAMESPACE, key, entries[before:])
 
 
 #: A start or end tag as :class:`html.parser.HTMLParser` reads it, in the plain form
