@@ -831,3 +831,22 @@ def test_stylesheet_has_print_rules_and_no_external_resources() -> None:
     assert "@media print" in css
     assert "url(" not in css
     assert 'content: "[" attr(data-n) "]"' in css
+
+
+def test_an_article_pages_anchor_ids_are_the_ids_of_its_content() -> None:
+    """The ids a page adds for link checkers (its list's and highlights', and the
+    article's own, which highlighting keeps) are every id of its content."""
+    from annotary.articlepage import PageSettings, build_article_page
+    from annotary.markup import element_ids, markdown_config_from_mkdocs_yml
+
+    checked = check_archive(REPO)
+    config = markdown_config_from_mkdocs_yml(REPO / "mkdocs.yml")
+    settings = PageSettings("articles/x/", True, "https://example.org/articles/x/", "A", None)
+    for slug, article in checked.archive.articles.items():
+        body = config.render(article.body) + '<h2 id="more-reading">More</h2><p id="p-9">Text</p>'
+        built = build_article_page(
+            body, article, checked.archive.annotations_of(slug), checked.archive, settings
+        )
+        ids = element_ids(built.page.content)
+        assert list(built.page.anchor_ids) == sorted(set(ids))
+        assert {"more-reading", "p-9", "annotations"} <= set(ids)
