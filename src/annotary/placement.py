@@ -8,10 +8,9 @@ diagnostics that point at the annotation's ``quote:`` line.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .anchoring import (
     MIN_SIMILARITY,
@@ -35,23 +34,25 @@ class Placement:
 
     annotation: Annotation
     result: AnchorResult
+    #: Whether the annotation is placed, and where: set once, as an article's page asks
+    #: each placement for its span about 20 times (sorting into reading order, three
+    #: times a page, asks twice an item).
+    placed: bool = field(init=False, repr=False, compare=False)
+    span: tuple[int, int] | None = field(init=False, repr=False, compare=False)
 
-    @functools.cached_property
-    def placed(self) -> bool:
-        return self.result.state in ("exact", "drifted")
+    def __post_init__(self) -> None:
+        result = self.result
+        placed = result.state in ("exact", "drifted")
+        object.__setattr__(self, "placed", placed)
+        span = None
+        if placed and result.start is not None and result.end is not None:
+            span = (result.start, result.end)
+        object.__setattr__(self, "span", span)
 
     @property
     def state(self) -> str:
         """``exact``, ``drifted`` or ``orphan`` (an ambiguous quote is not placed)."""
         return self.result.state if self.placed else "orphan"
-
-    @functools.cached_property
-    def span(self) -> tuple[int, int] | None:
-        """Remembered: an article's page asks each placement for it about 20 times
-        (sorting into reading order, three times a page, asks twice an item)."""
-        if not self.placed or self.result.start is None or self.result.end is None:
-            return None
-        return self.result.start, self.result.end
 
 
 @dataclass(frozen=True)
