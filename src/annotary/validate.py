@@ -455,14 +455,19 @@ _OTHER_TYPES_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: For the quick check that every field of an annotation is one the format knows.
+_ALL_ANNOTATION_FIELD_SET = frozenset(ALL_ANNOTATION_FIELDS)
+
+
 def _annotation(check: _Checker, item: Node) -> Annotation | None:
-    entry = check.mapping(item, "an annotation", item.loc)
+    entry = item if isinstance(item, Mapping) else check.mapping(item, "an annotation", item.loc)
     if entry is None:
         return None
     fields = _field_index(entry)
     get = fields.get
     before = len(check.problems)
-    check.unknown_fields(entry, ALL_ANNOTATION_FIELDS, "an annotation")
+    if not fields.keys() <= _ALL_ANNOTATION_FIELD_SET or len(fields) != len(entry.entries):
+        check.unknown_fields(entry, ALL_ANNOTATION_FIELDS, "an annotation")
     id_node = check.required(
         entry,
         "id",
