@@ -972,7 +972,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             before, after, head = stored
             if after is None:
                 output = before
-            else:  # stored without the content, which the article page holds
+            else:  # stored without the content: the article page holds it, or this page
                 content = self._content_again(src, page)
                 if content is not None:
                     output = before + content + after
@@ -984,7 +984,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             if src in self.deferred:
                 page.content = self._full_content(src)
             output = render()
-            content = page.content if article is not None else None
+            content = page.content  # the key names it: by its article page, or its digest
             outputs.put(key, output, self.head.get(src, ""), content)
         due, self.template_helper_due = self.template_helper_due, None
         if due is not None:  # this was the build's first page (see on_env)
@@ -998,9 +998,10 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         return output
 
     def _content_again(self, src: str, page: Page) -> str | None:
-        """An article page's content for its remembered output: read again from its
-        cached page if it waits there, or as the page holds it; ``None`` if the
-        entry is gone (then the page is rendered again)."""
+        """A page's content for its remembered output: an article's read again from its
+        cached page if it waits there (``None`` if the entry is gone, and then the page
+        is rendered again), else as the page holds it (the output's key holds its
+        digest)."""
         waiting = self.deferred.get(src)
         if waiting is None:
             return page.content
