@@ -207,6 +207,26 @@ def test_the_search_plugin_strips_nothing_from_an_indexed_article(
     assert search_index(tmp_path / "cold") == search_index(uncached)
 
 
+def test_the_plugins_order_in_mkdocs_yml_changes_nothing(tmp_path: Path, quiet: None) -> None:
+    """annotary listed before Material's search: its page hooks still run after the
+    search plugin's (by their priority), so the pages and the index are the same."""
+    root = make_archive(tmp_path / "repo")
+    run_build(root, tmp_path / "search-first", dirty=False)
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    plugins = text.index("plugins:\n  - search\n")  # then annotary's lines, then a blank one
+    swapped = text.replace("plugins:\n  - search\n", "plugins:\n", 1)
+    block_end = swapped.index("\n\n", plugins)
+    swapped = swapped[:block_end] + "\n  - search" + swapped[block_end:]
+    assert "plugins:\n  - annotary:" in swapped
+    assert "\n  - search\n\n" in swapped
+    config.write_text(swapped, encoding="utf-8")
+    shutil.rmtree(root / CACHE_DIR)
+    run_build(root, tmp_path / "annotary-first", dirty=False)
+    assert pages(tmp_path / "annotary-first") == pages(tmp_path / "search-first")
+    assert search_index(tmp_path / "annotary-first") == search_index(tmp_path / "search-first")
+
+
 def search_index(site: Path) -> object:
     return json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
 

@@ -441,7 +441,6 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
             self.bases[slug] = (zlib.compress(html.encode(), 1), settings)
         return result.search_html
 
-    @event_priority(-100)  # after Material's search plugin has indexed the short version
     def _indexed(self, page: Page) -> None:
         """An article is in the search index: the text it was given (10 kB, see
         ``on_page_content``) is of no more use. Material's search plugin strips
@@ -451,6 +450,7 @@ class AnnotaryPlugin(BasePlugin[AnnotaryConfig]):
         if page.file.src_uri in self.content and self.outputs is not None and not self.serving:
             page.content = ""
 
+    @event_priority(-100)  # after Material's search plugin has indexed the short version
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
