@@ -99,7 +99,12 @@ class Annotation(Record):
             self.tags,
             self.status,
             self.attributed_to,
-            tuple([(e.url, e.title, e.stance, *_place(e.loc)) for e in self.evidence]),
+            tuple(
+                [
+                    (e.url, e.title, e.stance, e.loc.file, e.loc.line, e.loc.column)
+                    for e in self.evidence
+                ]
+            ),
             self.speaker,
             self.source,
             tuple(
@@ -116,10 +121,6 @@ class Annotation(Record):
         if self.source:
             ids.append(self.source)
         return tuple(ids)
-
-
-def _place(loc: Location) -> tuple[str, int, int]:
-    return loc.file, loc.line, loc.column
 
 
 def _rebuilt_annotation(
