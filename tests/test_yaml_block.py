@@ -151,6 +151,9 @@ LEFT = [
     "a: \u0007\n",
     "# only a comment\n",
     "",
+    # nested past the limits: the slow path says how deep is too deep
+    "".join(" " * depth + f"k{depth}:\n" for depth in range(80)) + " " * 80 + "x: y\n",
+    "".join(" " * (2 * depth) + "- a:\n" for depth in range(70)) + " " * 142 + "b: c\n",
 ]
 
 

@@ -6,12 +6,14 @@ nodes: about 0.95 ms a file, a tenth of a cold build's loading. Annotation files
 the sources registry and front matter are written in a narrow, regular part of
 YAML: block mappings and sequences, one value a line, plain or simply quoted,
 ``[a, b]`` lists of names and ``|`` notes. :func:`parse_block` reads that part
-straight from the lines into the same tree (about 0.3 ms a file), and gives up
+straight from the lines into the same tree (0.62 ms a file), and gives up
 (``None``) on anything else, however valid: the libyaml path then reads the
 document, and the pure-Python path after it when needed, so that what is not
-plainly fine still gets their diagnostics. Every tree it gives must be the one
-the libyaml path gives (tests/test_yaml_fast_path.py holds them side by side on
-the repo's files, on generated documents and on line soup).
+plainly fine still gets their diagnostics, and their limits. Every tree it gives
+must be the one the libyaml path gives (tests/test_yaml_block.py holds them side
+by side on the repo's files, a generated archive and generated documents;
+tests/test_yaml_fast_path.py compares the whole of ``parse_yaml`` with the slow
+path).
 """
 
 from __future__ import annotations
@@ -31,8 +33,6 @@ _NOT_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
 
-#: A key this reader takes: a word, then ``:`` and a space or the end of the line.
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 #: The first character of a plain value it takes: none that YAML gives a meaning to
 #: at the start of a value (an indicator, a quote, a space) nor ``-`` (``-5``, ``- x``).
 _PLAIN_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@` ")
@@ -276,6 +276,8 @@ def _read(text: str, file: str, line_offset: int) -> Node:
             parent = stack[-1][1]
             if not (column > parent or (dash and column == parent)):
                 raise _GiveUp  # an empty value, or a plain value on the next lines
+            if len(stack) >= _MAX_DEPTH:
+                raise _GiveUp  # the other paths say how deep is too deep
             if dash:
                 node: Node = Sequence(file, k + first_line, column + 1, [])
                 stack.append([_SEQUENCE, column, node, None])
@@ -311,7 +313,7 @@ def _read(text: str, file: str, line_offset: int) -> Node:
         if dash:
             if top[0] != _SEQUENCE:
                 raise _GiveUp
-            if len(stack) > _MAX_DEPTH:
+            if len(stack) >= _MAX_DEPTH:
                 raise _GiveUp
             column += len(dash)
             if key:  # an item that is a mapping, its first key on this line
