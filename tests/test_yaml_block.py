@@ -227,8 +227,8 @@ GOOD = [
     "[]",
     '["a b", c]',
 ]
-KEYS_ = ["id", "type", "quote", "note", "a", "b_c", "x-y", "_", "k1"]
-#: Keys YAML reads as something else than text: left to the others.
+#: Keys YAML reads as text, and those it reads as something else (left to the others).
+TEXT_KEYS = ["id", "type", "quote", "note", "a", "b_c", "x-y", "_", "k1"]
 ODD_KEYS = ["on", "Null", "true"]
 BLOCK_LINES = ["x", "y z", "", "# not a comment", "- x", "a: b", "  deeper", "é😀"]
 
@@ -261,7 +261,7 @@ def _mapping(
 ) -> None:
     """A mapping whose keys are at ``indent``; the first after ``item`` (``-`` and
     spaces) when it is a sequence's item."""
-    keys = r.sample(KEYS_ if r.random() < 0.9 else KEYS_ + ODD_KEYS, r.randint(1, 4))
+    keys = r.sample(TEXT_KEYS if r.random() < 0.9 else TEXT_KEYS + ODD_KEYS, r.randint(1, 4))
     if r.random() < 0.05:
         keys.append(keys[0])  # repeated
     for number, key in enumerate(keys):
