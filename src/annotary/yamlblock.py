@@ -192,11 +192,7 @@ def _check_memos(resolvers: dict[Any, _Resolvers]) -> None:
         _MEMOS_OF[:] = [table]
 
 
-def _tag_of(
-    raw: str,
-    resolvers: list[tuple[str, re.Pattern[str]]],
-    wildcard: list[tuple[str, re.Pattern[str]]],
-) -> str:
+def _tag_of(raw: str, resolvers: _Resolvers, wildcard: _Resolvers) -> str:
     """The tag PyYAML's resolver gives a plain value (remembered: keys and values repeat)."""
     tag = _TAGS.get(raw)
     if tag is None:
